@@ -1,0 +1,257 @@
+"""The finance staff's admin: edit with validation, import a year's table, export."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db.models import Count
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from budgets.models import (
+    Department,
+    FiscalYear,
+    Project,
+    ProjectLineage,
+    Section,
+    Theme,
+)
+from budgets.resources import (
+    BudgetTableFormat,
+    ProjectCSVFormat,
+    ProjectResource,
+    ProjectXLSXFormat,
+)
+
+admin.site.site_header = _("港区 予算事業 管理")
+admin.site.site_title = _("予算事業 管理")
+admin.site.index_title = _("管理メニュー")
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    extra = 0
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "era_label", "title", "is_published", "project_count")
+    list_filter = ("is_published",)
+    search_fields = ("title",)
+    inlines = [ThemeInline]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_count=Count("projects"))
+
+    @admin.display(description=_("和暦"), ordering="year")
+    def era_label(self, obj: FiscalYear) -> str:
+        return obj.era_label
+
+    @admin.display(description=_("事業数"), ordering="project_count")
+    def project_count(self, obj: FiscalYear) -> int:
+        return obj.project_count
+
+    @admin.action(description=_("選んだ年度を公開する"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description=_("選んだ年度を非公開（下書き）にする"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+    def _set_published(self, request, queryset, value: bool) -> None:
+        for fiscal_year in queryset.exclude(is_published=value):
+            fiscal_year.is_published = value
+            fiscal_year.save(update_fields=["is_published", "updated_at"])
+            self.log_change(
+                request,
+                fiscal_year,
+                gettext("公開しました") if value else gettext("非公開にしました"),
+            )
+        self.message_user(request, gettext("公開状態を更新しました。"))
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("fiscal_year", "number", "name")
+    list_filter = ("fiscal_year",)
+    search_fields = ("name",)
+    list_select_related = ("fiscal_year",)
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+    inlines = [SectionInline]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "department")
+    list_filter = ("department",)
+    search_fields = ("name", "department__name")
+    list_select_related = ("department",)
+
+
+class LineageProjectInline(admin.TabularInline):
+    model = Project
+    fields = ("fiscal_year", "no", "name", "requested", "budgeted")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectLineage)
+class ProjectLineageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "created_at")
+    inlines = [LineageProjectInline]
+
+
+class BudgetImportForm(ImportForm):
+    publish = forms.BooleanField(
+        label=_("取り込んだ年度を公開する"),
+        required=False,
+        help_text=_("新しい年度は、チェックしなければ下書き（非公開）で作られます。"),
+    )
+    prune = forms.BooleanField(
+        label=_("ファイルにない事業を削除する"),
+        required=False,
+        help_text=_(
+            "チェックしなければ、ファイルにない既存の事業は一覧に示すだけで残します。"
+        ),
+    )
+
+
+class BudgetConfirmImportForm(ConfirmImportForm):
+    publish = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    prune = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+@admin.register(Project)
+class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [ProjectResource]
+    import_form_class = BudgetImportForm
+    confirm_form_class = BudgetConfirmImportForm
+    import_template_name = "admin/budgets/project/import.html"
+    formats = [BudgetTableFormat]
+    export_formats = [ProjectCSVFormat, ProjectXLSXFormat]
+    import_error_display = ("message",)
+
+    list_display = (
+        "fiscal_year",
+        "no",
+        "name",
+        "section",
+        "category",
+        "requested",
+        "requested_levelup",
+        "budgeted",
+        "budgeted_levelup",
+    )
+    list_display_links = ("no", "name")
+    list_filter = ("fiscal_year", "category", "theme", "section__department")
+    search_fields = ("name", "description", "section__name", "section__department__name")
+    list_select_related = ("fiscal_year", "section__department")
+    autocomplete_fields = ("section",)
+    raw_id_fields = ("lineage",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("fiscal_year", "theme", "no", "section", "name", "category")}),
+        (_("事業内容"), {"fields": ("description",)}),
+        (
+            _("金額（千円）"),
+            {
+                "fields": (
+                    ("requested", "requested_levelup"),
+                    ("budgeted", "budgeted_levelup"),
+                ),
+                "description": _(
+                    "金額は千円単位の整数です。新規事業のレベルアップ分は空欄にします"
+                    "（0 は 0 千円の意味になります）。"
+                ),
+            },
+        ),
+        (_("年度をまたぐ系譜"), {"fields": ("lineage",)}),
+        (_("記録"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_import_formats(self):
+        return self.formats
+
+    def get_export_formats(self):
+        return self.export_formats
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("budgets.import")
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        if form is not None and form.is_valid():
+            kwargs["publish"] = form.cleaned_data.get("publish", False)
+            kwargs["prune"] = form.cleaned_data.get("prune", False)
+        return kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["publish"] = import_form.cleaned_data.get("publish", False)
+            initial["prune"] = import_form.cleaned_data.get("prune", False)
+        return initial
+
+    def generate_log_entries(self, result, request):
+        """Record the import as one admin history entry on each year it touched."""
+        report = result.budget_report
+        if not report.written:
+            return
+        counts = report.counts()
+        message = gettext(
+            "「%(file)s」（SHA-256 %(sha)s）を取り込みました: 新規 %(new)s、"
+            "変更 %(changed)s、変更なし %(unchanged)s、削除 %(pruned)s"
+        ) % {
+            "file": report.filename,
+            "sha": report.sha256[:16],
+            "new": counts["new"],
+            "changed": counts["changed"],
+            "unchanged": counts["unchanged"],
+            "pruned": report.pruned,
+        }
+        for fiscal_year in FiscalYear.objects.filter(
+            year__in=[plan.year for plan in report.plan.years]
+        ):
+            LogEntry.objects.log_actions(
+                request.user.pk,
+                [fiscal_year],
+                CHANGE,
+                change_message=message,
+                single_object=True,
+            )
+
+    def add_success_message(self, result, request):
+        report = result.budget_report
+        counts = report.counts()
+        if not report.written:
+            messages.info(request, gettext("変更はありませんでした。"))
+            return
+        messages.success(
+            request,
+            gettext(
+                "取り込みました: 新規 %(new)s 件、変更 %(changed)s 件、"
+                "変更なし %(unchanged)s 件、削除 %(pruned)s 件。"
+            )
+            % {**counts, "pruned": report.pruned},
+        )

@@ -1,0 +1,106 @@
+"""The public list's filters: plain GET parameters, so a copied URL reproduces a view."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from budgets.models import Department, FiscalYear, Project, Section, Theme
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Theme) -> str:
+        return f"{obj.fiscal_year.era_label} {obj.number} {obj.name}"
+
+
+class ThemeFilter(django_filters.ModelChoiceFilter):
+    field_class = ThemeChoiceField
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("キーワード"),
+        method="filter_keyword",
+        help_text=_("事業名・事業内容・部・課名から探します。"),
+    )
+    year = django_filters.ModelChoiceFilter(
+        label=_("年度"),
+        field_name="fiscal_year",
+        to_field_name="year",
+        queryset=FiscalYear.objects.published(),
+        empty_label=_("すべての年度"),
+    )
+    theme = ThemeFilter(
+        label=_("施策の柱"),
+        queryset=Theme.objects.filter(fiscal_year__is_published=True).select_related(
+            "fiscal_year"
+        ),
+        empty_label=_("すべての施策"),
+    )
+    department = django_filters.ModelChoiceFilter(
+        label=_("部"),
+        field_name="section__department",
+        queryset=Department.objects.all(),
+        empty_label=_("すべての部"),
+    )
+    section = django_filters.ModelChoiceFilter(
+        label=_("課名"),
+        queryset=Section.objects.select_related("department"),
+        empty_label=_("すべての課"),
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("二次経費区分"),
+        choices=Project.Category.choices,
+        empty_label=_("すべての区分"),
+    )
+    budgeted_min = django_filters.NumberFilter(
+        label=_("予算額（千円）の下限"),
+        field_name="budgeted",
+        lookup_expr="gte",
+        min_value=0,
+    )
+    budgeted_max = django_filters.NumberFilter(
+        label=_("予算額（千円）の上限"),
+        field_name="budgeted",
+        lookup_expr="lte",
+        min_value=0,
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("並べ替え"),
+        fields=(
+            ("fiscal_year__year", "year"),
+            ("no", "no"),
+            ("name", "name"),
+            ("requested", "requested"),
+            ("requested_levelup", "requested_levelup"),
+            ("budgeted", "budgeted"),
+            ("budgeted_levelup", "budgeted_levelup"),
+        ),
+        field_labels={
+            "fiscal_year__year": _("年度"),
+            "no": _("No"),
+            "name": _("事業名"),
+            "requested": _("要求額"),
+            "requested_levelup": _("要求額のうちレベルアップ"),
+            "budgeted": _("予算額"),
+            "budgeted_levelup": _("予算額のうちレベルアップ"),
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_keyword(self, queryset, name, value):
+        return queryset.search(value)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not queryset.query.order_by:
+            queryset = queryset.order_by("-fiscal_year__year", "no")
+        else:
+            # a stable order for equal amounts, so pages never repeat a row
+            queryset = queryset.order_by(*queryset.query.order_by, "fiscal_year", "no")
+        return queryset

@@ -1,0 +1,44 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from budgets.exporting import write_csv
+from budgets.models import FiscalYear, Project
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the projects as the project's CSV (UTF-8 with BOM), exactly as "
+        "/projects.csv serves it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, help="Only this fiscal year (2021).")
+        parser.add_argument("-o", "--output", type=Path, help="File (default stdout).")
+        parser.add_argument(
+            "--include-drafts",
+            action="store_true",
+            help="Also export unpublished years (for backups).",
+        )
+
+    def handle(self, *args, year, output, include_drafts, **options):
+        projects = Project.objects.all()
+        if not include_drafts:
+            projects = projects.published()
+        if year is not None:
+            years = FiscalYear.objects.filter(year=year)
+            if not include_drafts:
+                years = years.published()
+            if not years.exists():
+                raise CommandError(f"No {'' if include_drafts else 'published '}"
+                                   f"fiscal year {year}.")
+            projects = projects.filter(fiscal_year__year=year)
+        if output is None:
+            stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="",
+                          closefd=False)
+            write_csv(projects, stream)
+            stream.flush()
+            return
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            write_csv(projects, stream)

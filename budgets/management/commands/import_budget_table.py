@@ -1,0 +1,116 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from budgets import eras
+from budgets.importing import ImportReport, import_table
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a year's table (PDF-copied text, CSV in UTF-8/BOM/cp932, or XLSX). "
+        "Nothing is written when any row is bad."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="Fiscal year (Western, e.g. 2021) when the table has no title.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Show what would change; write nothing.",
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish the fiscal year (new years start as drafts).",
+        )
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Delete projects of the year that the file no longer has.",
+        )
+
+    def handle(self, *args, path: Path, year, dry_run, publish, prune, **options):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
+        report = import_table(
+            data,
+            filename=path.name,
+            year=year,
+            dry_run=dry_run,
+            publish=publish,
+            prune=prune,
+        )
+        for line in describe(report):
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError(
+                f"{path.name}: {len(report.problems)} problem(s); nothing was imported."
+            )
+
+
+def describe(report: ImportReport) -> list[str]:
+    """Return the report as lines for a terminal."""
+    if not report.ok:
+        return [f"{report.filename}: refused", *(f"  {p}" for p in report.problems)]
+    plan = report.plan
+    counts = report.counts()
+    lines = [
+        f"{report.filename} ({report.source_kind}"
+        + (f", {report.encoding}" if report.encoding else "")
+        + f", sha256 {report.sha256[:12]})",
+    ]
+    for year_plan in plan.years:
+        lines.append(
+            f"{eras.dual_label(year_plan.year)}: "
+            f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
+            f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
+        )
+        for number, name in year_plan.new_themes:
+            lines.append(f"  + theme {number} {name}")
+        for number, old, new in year_plan.renamed_themes:
+            lines.append(f"  ~ theme {number}: {old} -> {new}")
+        for change in year_plan.changed:
+            lines.append(f"  ~ No {change.row.no} {change.row.name}")
+            for item in change.changes:
+                lines.append(f"      {item.label}: {item.old!r} -> {item.new!r}")
+        for values in year_plan.missing:
+            action = "deleted" if plan.prune else "kept (use --prune to delete)"
+            lines.append(f"  - No {values['no']} {values['name']}: {action}")
+        for link in year_plan.links:
+            lines.append(
+                f"  = No {link.row.no} {link.row.name} continues "
+                f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
+            )
+        totals = year_plan.totals
+        lines.append(
+            "  totals (千円): requested {requested:,} (level-up {requested_levelup:,}),"
+            " budgeted {budgeted:,} (level-up {budgeted_levelup:,})".format(**totals)
+        )
+        if year_plan.previous_totals is not None:
+            previous = year_plan.previous_totals
+            lines.append(
+                f"  {eras.era_label(year_plan.previous_year)}: requested "
+                f"{previous['requested']:,}, budgeted {previous['budgeted']:,}"
+            )
+    for name in plan.new_departments:
+        lines.append(f"  + department {name}")
+    for department, name in plan.new_sections:
+        lines.append(f"  + section {department} / {name}")
+    if report.dry_run:
+        lines.append("Dry run: nothing was written.")
+    elif not report.written:
+        lines.append("Nothing changed.")
+    else:
+        lines.append(
+            f"Imported: {counts['new']} created, {counts['changed']} updated, "
+            f"{counts['unchanged']} unchanged, {report.pruned} deleted."
+        )
+    return lines

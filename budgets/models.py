@@ -1,0 +1,488 @@
+"""The budget records: fiscal years, their themes, departments and sections, projects.
+
+Amounts are integers in thousands of yen (千円). "Not applicable" ("-" in the published
+table) is NULL, never 0: 0 is a real amount (No 23 of FY2021 was requested, not funded).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from budgets import eras
+from budgets.text import search_key
+
+FIRST_YEAR = 1926
+LAST_YEAR = 2200
+
+AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
+
+
+class FiscalYearQuerySet(models.QuerySet):
+    def published(self) -> FiscalYearQuerySet:
+        return self.filter(is_published=True)
+
+
+class FiscalYear(models.Model):
+    """One fiscal year's table (年度 runs 1 April to 31 March)."""
+
+    year = models.PositiveSmallIntegerField(
+        _("年度（西暦）"),
+        unique=True,
+        validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)],
+        help_text=_("年度が始まる西暦年。令和3年度なら 2021。"),
+    )
+    title = models.CharField(
+        _("表題"),
+        max_length=200,
+        blank=True,
+        help_text=_("公表された表の表題。例: 令和3年度当初予算"),
+    )
+    is_published = models.BooleanField(
+        _("公開中"),
+        default=False,
+        help_text=_("公開中の年度だけが一般向けページに表示されます。"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = FiscalYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度")
+        verbose_name_plural = _("年度")
+        ordering = ["-year"]
+        permissions = [("import", _("年度の表を取り込める"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=FIRST_YEAR) & Q(year__lte=LAST_YEAR),
+                name="fiscal_year_year_in_range",
+                violation_error_message=_(
+                    "年度は %(first)s 年から %(last)s 年の間で入力してください。"
+                )
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """Return the era label with the Western year: 令和3年度（2021年度）."""
+        return eras.dual_label(self.year)
+
+    @property
+    def era_label(self) -> str:
+        return eras.era_label(self.year)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or f"{self.era_label}当初予算"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:year", kwargs={"year": self.year})
+
+
+class Theme(models.Model):
+    """A numbered policy theme (施策の柱) of one fiscal year."""
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear,
+        on_delete=models.CASCADE,
+        related_name="themes",
+        verbose_name=_("年度"),
+    )
+    number = models.PositiveSmallIntegerField(
+        _("施策番号"), validators=[MinValueValidator(1)]
+    )
+    name = models.CharField(_("施策名"), max_length=300)
+
+    class Meta:
+        verbose_name = _("施策の柱")
+        verbose_name_plural = _("施策の柱")
+        ordering = ["-fiscal_year__year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "number"],
+                name="theme_number_unique_per_year",
+                violation_error_message=_("この年度にはその施策番号がすでにあります。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="theme_number_positive",
+                violation_error_message=_("施策番号は 1 以上です。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Department(models.Model):
+    """A department (部); lives across years."""
+
+    name = models.CharField(_("部"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("部")
+        verbose_name_plural = _("部")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:department", kwargs={"pk": self.pk})
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Project.objects.filter(section__department=self).refresh_search_text()
+
+
+class Section(models.Model):
+    """A section (課, or 担当 office) within a department; lives across years."""
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="sections",
+        verbose_name=_("部"),
+    )
+    name = models.CharField(_("課名"), max_length=200)
+
+    class Meta:
+        verbose_name = _("課")
+        verbose_name_plural = _("課")
+        ordering = ["department__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "name"],
+                name="section_name_unique_per_department",
+                violation_error_message=_("この部にはその課名がすでにあります。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Project.objects.filter(section=self).refresh_search_text()
+
+
+class ProjectLineage(models.Model):
+    """The same project over the years (継続事業): its yearly rows share a lineage."""
+
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事業の系譜")
+        verbose_name_plural = _("事業の系譜")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        latest = self.projects.order_by("-fiscal_year__year").first()
+        return f"#{self.pk} {latest.name}" if latest else f"#{self.pk}"
+
+
+def project_search_text(
+    *, name: str, description: str, section: str, department: str
+) -> str:
+    """Return the normalised text that keyword search looks in."""
+    return search_key(" ".join([name, description, section, department]))
+
+
+def amount_problems(
+    *,
+    category: str,
+    requested: int | None,
+    requested_levelup: int | None,
+    budgeted: int | None,
+    budgeted_levelup: int | None,
+) -> list[tuple[str, str]]:
+    """Return (field, message) for each way the amounts break the table's rules.
+
+    The admin form (through ``Project.clean``) and the importer both ask this, so a
+    clerk reads the same sentence wherever the mistake was made.
+    """
+    values = {
+        "requested": requested,
+        "requested_levelup": requested_levelup,
+        "budgeted": budgeted,
+        "budgeted_levelup": budgeted_levelup,
+    }
+    problems: list[tuple[str, str]] = []
+    for whole, part in (
+        ("requested", "requested_levelup"),
+        ("budgeted", "budgeted_levelup"),
+    ):
+        whole_value, part_value = values[whole], values[part]
+        whole_label = Project._meta.get_field(whole).verbose_name
+        part_label = Project._meta.get_field(part).verbose_name
+        if category == Project.Category.NEW and part_value is not None:
+            message = _(
+                "新規事業にはレベルアップ分はありません。"
+                "「%(field)s」を空欄（-）にしてください。"
+            ) % {"field": part_label}
+        elif category == Project.Category.LEVELUP and part_value is None:
+            message = _(
+                "レベルアップ事業では「%(field)s」が必要です"
+                "（レベルアップ分がなければ 0）。"
+            ) % {"field": part_label}
+        elif (
+            part_value is not None
+            and whole_value is not None
+            and part_value > whole_value
+        ):
+            message = _(
+                "「%(part)s」（%(part_value)s 千円）が"
+                "「%(whole)s」（%(whole_value)s 千円）を超えています。"
+            ) % {
+                "part": part_label,
+                "part_value": f"{part_value:,}",
+                "whole": whole_label,
+                "whole_value": f"{whole_value:,}",
+            }
+        else:
+            continue
+        problems.append((part, str(message)))
+    return problems
+
+
+class ProjectQuerySet(models.QuerySet):
+    def published(self) -> ProjectQuerySet:
+        return self.filter(fiscal_year__is_published=True)
+
+    def with_related(self) -> ProjectQuerySet:
+        return self.select_related("fiscal_year", "theme", "section__department")
+
+    def search(self, words: str) -> ProjectQuerySet:
+        """Keep projects whose name, description, department or section holds
+        every word, ignoring width, case and hiragana/katakana."""
+        qs = self
+        for word in search_key(words).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+    def totals(self) -> dict[str, int]:
+        sums = self.aggregate(
+            count=Count("id"),
+            new_count=Count("id", filter=Q(category=Project.Category.NEW)),
+            **{name: Sum(name) for name in AMOUNT_FIELDS},
+        )
+        totals = {key: value or 0 for key, value in sums.items()}
+        totals["levelup_count"] = totals["count"] - totals["new_count"]
+        return totals
+
+    def totals_by(self, *fields: str) -> models.QuerySet:
+        return (
+            self.order_by()
+            .values(*fields)
+            .annotate(
+                count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS}
+            )
+            .order_by(*fields)
+        )
+
+    def refresh_search_text(self) -> None:
+        for project in self.with_related():
+            project.search_text = project.build_search_text()
+            project.save(update_fields=["search_text"])
+
+
+class Project(models.Model):
+    """One row of a year's table: a new or level-up project."""
+
+    class Category(models.TextChoices):
+        NEW = "new", _("新規")
+        LEVELUP = "levelup", _("レベルアップ")
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("年度"),
+    )
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("施策の柱"),
+    )
+    no = models.PositiveIntegerField(_("No"), validators=[MinValueValidator(1)])
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("課"),
+    )
+    name = models.CharField(_("事業名"), max_length=300)
+    category = models.CharField(
+        _("二次経費区分"), max_length=20, choices=Category.choices
+    )
+    description = models.TextField(_("事業内容"), blank=True)
+    requested = models.BigIntegerField(
+        _("要求額（千円）"), validators=[MinValueValidator(0)]
+    )
+    requested_levelup = models.BigIntegerField(
+        _("要求額のうちレベルアップ（千円）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("新規事業では空欄（表の「-」）。0 は 0 千円の意味です。"),
+    )
+    budgeted = models.BigIntegerField(
+        _("予算額（千円）"), validators=[MinValueValidator(0)]
+    )
+    budgeted_levelup = models.BigIntegerField(
+        _("予算額のうちレベルアップ（千円）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("新規事業では空欄（表の「-」）。0 は 0 千円の意味です。"),
+    )
+    lineage = models.ForeignKey(
+        ProjectLineage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("事業の系譜"),
+        help_text=_("他の年度の同じ事業と結ぶ系譜。取り込み時に自動で結ばれます。"),
+    )
+    search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事業")
+        verbose_name_plural = _("事業")
+        ordering = ["-fiscal_year__year", "no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "no"],
+                name="project_no_unique_per_year",
+                violation_error_message=_("この年度にはその No の事業がすでにあります。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=["new", "levelup"]),
+                name="project_category_known",
+                violation_error_message=_(
+                    "二次経費区分は「新規」か「レベルアップ」です。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(requested__gte=0) & Q(budgeted__gte=0),
+                name="project_amounts_not_negative",
+                violation_error_message=_("金額は負にできません。"),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(requested_levelup__isnull=True)
+                    | (
+                        Q(requested_levelup__gte=0)
+                        & Q(requested_levelup__lte=F("requested"))
+                    )
+                ),
+                name="project_requested_levelup_within_requested",
+                violation_error_message=_(
+                    "要求額のうちレベルアップは 0 以上、要求額以下です。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(budgeted_levelup__isnull=True)
+                    | (
+                        Q(budgeted_levelup__gte=0)
+                        & Q(budgeted_levelup__lte=F("budgeted"))
+                    )
+                ),
+                name="project_budgeted_levelup_within_budgeted",
+                violation_error_message=_(
+                    "予算額のうちレベルアップは 0 以上、予算額以下です。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        category="new",
+                        requested_levelup__isnull=True,
+                        budgeted_levelup__isnull=True,
+                    )
+                    | Q(
+                        category="levelup",
+                        requested_levelup__isnull=False,
+                        budgeted_levelup__isnull=False,
+                    )
+                ),
+                name="project_levelup_parts_match_category",
+                violation_error_message=_(
+                    "新規事業にはレベルアップ分がなく（空欄）、"
+                    "レベルアップ事業には両方のレベルアップ分が必要です。"
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["category"], name="project_category_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{eras.era_label(self.fiscal_year.year)} No.{self.no} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "budgets:project", kwargs={"year": self.fiscal_year.year, "no": self.no}
+        )
+
+    @property
+    def department(self) -> Department:
+        return self.section.department
+
+    @property
+    def is_new(self) -> bool:
+        return self.category == self.Category.NEW
+
+    def build_search_text(self) -> str:
+        return project_search_text(
+            name=self.name,
+            description=self.description,
+            section=self.section.name,
+            department=self.section.department.name,
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+
+        def add(field: str, message) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if (
+            self.theme_id
+            and self.fiscal_year_id
+            and self.theme.fiscal_year_id != self.fiscal_year_id
+        ):
+            add("theme", _("施策の柱は、この事業と同じ年度のものを選んでください。"))
+        for field, message in amount_problems(
+            category=self.category,
+            **{name: getattr(self, name) for name in AMOUNT_FIELDS},
+        ):
+            add(field, message)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "search_text" not in update_fields:
+            self.search_text = self.build_search_text()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
+        if self.lineage_id is None and update_fields is None:
+            self.lineage = ProjectLineage.objects.create()
+        super().save(*args, **kwargs)

@@ -1,0 +1,80 @@
+"""Normalising text copied out of PDFs.
+
+Stored names and descriptions keep what was written (only clean_cell and
+fix_lookalikes apply to them); NFKC is for what we parse and for search keys.
+"""
+
+import re
+import unicodedata
+
+# CJK Radicals Supplement (U+2E80-U+2EFF) characters that PDFs emit for whole
+# ideographs. NFKC leaves all of them but ⺟ alone. Targets follow Unicode's
+# EquivalentUnifiedIdeograph.txt, except ⻆, which that file does not list: it
+# is drawn exactly like the Japanese 角.
+RADICAL_LOOKALIKES: dict[str, str] = {
+    "\u2e9d": "\u6708",  # ⺝ CJK RADICAL MOON -> 月
+    "\u2e9f": "\u6bcd",  # ⺟ CJK RADICAL MOTHER -> 母
+    "\u2ea0": "\u6c11",  # ⺠ CJK RADICAL CIVILIAN -> 民
+    "\u2ebc": "\u6708",  # ⺼ CJK RADICAL MEAT -> 月
+    "\u2ec1": "\u864e",  # ⻁ CJK RADICAL TIGER -> 虎
+    "\u2ec4": "\u897f",  # ⻄ CJK RADICAL WEST TWO -> 西
+    "\u2ec6": "\u89d2",  # ⻆ CJK RADICAL SIMPLIFIED HORN -> 角
+    "\u2ed1": "\u9577",  # ⻑ CJK RADICAL LONG ONE -> 長
+    "\u2ed8": "\u9752",  # ⻘ CJK RADICAL BLUE -> 青
+    "\u2edd": "\u98df",  # ⻝ CJK RADICAL EAT ONE -> 食
+    "\u2ee3": "\u9aa8",  # ⻣ CJK RADICAL BONE -> 骨
+    "\u2ee4": "\u9b3c",  # ⻤ CJK RADICAL GHOST -> 鬼
+    "\u2ee8": "\u9ea6",  # ⻨ CJK RADICAL SIMPLIFIED WHEAT -> 麦
+    "\u2ee9": "\u9ec4",  # ⻩ CJK RADICAL SIMPLIFIED YELLOW -> 黄
+    "\u2eeb": "\u6589",  # ⻫ CJK RADICAL J-SIMPLIFIED EVEN -> 斉
+    "\u2eed": "\u6b6f",  # ⻭ CJK RADICAL J-SIMPLIFIED TOOTH -> 歯
+    "\u2eef": "\u7adc",  # ⻯ CJK RADICAL J-SIMPLIFIED DRAGON -> 竜
+    "\u2ef2": "\u4e80",  # ⻲ CJK RADICAL J-SIMPLIFIED TURTLE -> 亀
+}
+
+# Kangxi Radicals (U+2F00-U+2FD5), e.g. ⽤ for 用: each has a one-character
+# compatibility mapping, which is exactly the ideograph it stands for.
+_KANGXI = {
+    chr(code): unicodedata.normalize("NFKC", chr(code))
+    for code in range(0x2F00, 0x2FD6)
+}
+_LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+_EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
+_SPACE = re.compile(r"\s+")
+_THOUSAND_YEN_UNIT = re.compile(r"\((?:単位:?)?千円\)")
+_PARENTHESES = str.maketrans("", "", "()（）")
+
+
+def fix_lookalikes(s: str) -> str:
+    """Replace radical look-alikes (⺠, ⻑, ⽤…) with the ideographs they stand for.
+
+    Everything else stays as written, so this is safe for stored names.
+    """
+    return s.translate(_LOOKALIKES)
+
+
+def clean_cell(s: str | None) -> str:
+    """Trim surrounding whitespace (incl. U+3000, NBSP, BOM); keep the inside."""
+    if s is None:
+        return ""
+    return _EDGE_SPACE.sub("", s)
+
+
+def normalise_label(s: str) -> str:
+    """Reduce a header or category to a comparable form: 要求額（千円） -> 要求額."""
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s))
+    s = _SPACE.sub("", s).lower()
+    s = _THOUSAND_YEN_UNIT.sub("", s)
+    return s.translate(_PARENTHESES)
+
+
+def search_key(s: str) -> str:
+    """Return a key that ignores width, case and hiragana/katakana.
+
+    The long-vowel mark ー stays: サービス -> さーびす.
+    """
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
+    s = s.translate(_KATAKANA_TO_HIRAGANA)
+    return _SPACE.sub(" ", s).strip()

@@ -1,0 +1,178 @@
+import unicodedata
+
+import pytest
+
+from budgets.text import (
+    RADICAL_LOOKALIKES,
+    clean_cell,
+    fix_lookalikes,
+    normalise_label,
+    search_key,
+)
+
+# --- radical look-alikes ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lookalike", "name", "ideograph"),
+    [
+        ("\u2ea0", "CJK RADICAL CIVILIAN", "民"),
+        ("\u2ec4", "CJK RADICAL WEST TWO", "西"),
+        ("\u2ed1", "CJK RADICAL LONG ONE", "長"),
+        ("\u2ed8", "CJK RADICAL BLUE", "青"),
+        ("\u2edd", "CJK RADICAL EAT ONE", "食"),
+        ("\u2ee4", "CJK RADICAL GHOST", "鬼"),
+        ("\u2ec1", "CJK RADICAL TIGER", "虎"),
+        ("\u2ec6", "CJK RADICAL SIMPLIFIED HORN", "角"),
+        ("\u2ee3", "CJK RADICAL BONE", "骨"),
+        ("\u2e9f", "CJK RADICAL MOTHER", "母"),
+        ("\u2ee9", "CJK RADICAL SIMPLIFIED YELLOW", "黄"),
+        ("\u2eed", "CJK RADICAL J-SIMPLIFIED TOOTH", "歯"),
+        ("\u2ef2", "CJK RADICAL J-SIMPLIFIED TURTLE", "亀"),
+    ],
+)
+def test_radical_table_maps_each_lookalike_to_its_ideograph(lookalike, name, ideograph):
+    assert unicodedata.name(lookalike) == name
+    assert RADICAL_LOOKALIKES[lookalike] == ideograph
+
+
+def test_radical_table_holds_only_supplement_radicals_and_unified_ideographs():
+    assert len(RADICAL_LOOKALIKES) >= 10
+    for lookalike, ideograph in RADICAL_LOOKALIKES.items():
+        assert 0x2E80 <= ord(lookalike) <= 0x2EFF, unicodedata.name(lookalike)
+        assert unicodedata.name(ideograph).startswith("CJK UNIFIED IDEOGRAPH-")
+        # Where NFKC has an opinion, the table agrees with it.
+        assert unicodedata.normalize("NFKC", lookalike) in {lookalike, ideograph}
+
+
+def test_nfkc_alone_does_not_fix_the_civilian_radical():
+    # Why the table exists (see DATA-NOTES).
+    assert unicodedata.normalize("NFKC", "区⺠") == "区⺠"
+    assert fix_lookalikes("区⺠") == "区民"
+
+
+@pytest.mark.parametrize(
+    ("pdf_text", "fixed"),
+    [
+        ("区⺠参画", "区民参画"),
+        ("部⻑", "部長"),
+        ("⻄麻布", "西麻布"),
+        ("⻘⼭", "青山"),  # ⼭ is a Kangxi radical (U+2F2D)
+        ("⼦育て⽀援", "子育て支援"),
+        ("⾼齢者⽤", "高齢者用"),
+    ],
+)
+def test_fix_lookalikes_repairs_names_copied_from_pdfs(pdf_text, fixed):
+    assert fix_lookalikes(pdf_text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "①区民参画",
+        "㈱港",
+        "（千円）",
+        "ﾚﾍﾞﾙｱｯﾌﾟ",
+        "ＧＩＧＡスクール",
+        "サービス",
+        "  港区\u3000",
+        "",
+    ],
+)
+def test_fix_lookalikes_keeps_everything_else_as_written(text):
+    assert fix_lookalikes(text) == text
+
+
+# --- cells ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "cleaned"),
+    [
+        ("  区民参画  ", "区民参画"),
+        ("\u3000区民参画\u3000", "区民参画"),
+        ("\u00a0区民参画\u00a0", "区民参画"),
+        ("\t区民参画\r\n", "区民参画"),
+        ("\ufeff事業名", "事業名"),  # a BOM left at the start of a CSV
+        ("区民\u3000参画", "区民\u3000参画"),  # the inside stays
+        ("①子育て支援", "①子育て支援"),  # no NFKC
+        ("㈱港", "㈱港"),
+        ("（仮称）港区", "（仮称）港区"),
+        ("ﾚﾍﾞﾙ", "ﾚﾍﾞﾙ"),
+        ("", ""),
+        ("\u3000 ", ""),
+        (None, ""),
+    ],
+)
+def test_clean_cell_trims_only_the_edges(cell, cleaned):
+    assert clean_cell(cell) == cleaned
+
+
+# --- headers and categories -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "normalised"),
+    [
+        ("要求額(千円)", "要求額"),
+        ("要求額（千円）", "要求額"),
+        ("要求額\n（千円）", "要求額"),
+        ("要求額 （ 千円 ）", "要求額"),
+        ("要求額（単位：千円）", "要求額"),
+        ("要求額 (うちレベルアップ)", "要求額うちレベルアップ"),
+        ("事 業 名", "事業名"),
+        ("No.", "no."),
+        ("ＮＯ", "no"),
+        ("ﾚﾍﾞﾙ", "レベル"),
+        ("【ﾚﾍﾞﾙ】", "【レベル】"),
+        ("部⻑", "部長"),
+        ("千円", "千円"),  # only a unit in parentheses is dropped
+        ("", ""),
+    ],
+)
+def test_normalise_label(label, normalised):
+    assert normalise_label(label) == normalised
+
+
+# --- search keys ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("ＧＩＧＡスクール", "gigaすくーる"),
+        ("ＧＩＧＡスクール", "GIGAスクール"),
+        ("ﾜｰﾙﾄﾞ", "ワールド"),
+        ("ミナト", "みなと"),
+        ("区⺠参画", "区民参画"),
+        ("子育て\u3000支援", "子育て 支援"),
+        ("  子育て   支援 ", "子育て 支援"),
+    ],
+)
+def test_search_key_matches_what_a_user_types(written, typed):
+    assert search_key(written) == search_key(typed)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("ﾜｰﾙﾄﾞ", "わーるど"),
+        ("ワールド", "わーるど"),
+        ("ミナト", "みなと"),
+        ("サービス", "さーびす"),  # the long-vowel mark stays
+        ("ァヶ", "ぁゖ"),  # both ends of the katakana range
+        ("ヷ", "ヷ"),  # just outside it
+        ("ＧＩＧＡ", "giga"),
+        ("①", "1"),
+        ("㈱", "(株)"),
+        ("Straße", "strasse"),
+        ("\u3000港区\u3000 芝 ", "港区 芝"),
+    ],
+)
+def test_search_key(text, key):
+    assert search_key(text) == key
+
+
+@pytest.mark.parametrize(("one", "other"), [("サービス", "サビス"), ("港区", "港")])
+def test_search_key_keeps_different_words_apart(one, other):
+    assert search_key(one) != search_key(other)
