@@ -59,7 +59,9 @@ class FiscalYearAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         self._set_published(request, queryset, True)
 
-    @admin.action(description=_("選んだ年度を非公開（下書き）にする"), permissions=["change"])
+    @admin.action(
+        description=_("選んだ年度を非公開（下書き）にする"), permissions=["change"]
+    )
     def unpublish(self, request, queryset):
         self._set_published(request, queryset, False)
 
@@ -164,13 +166,21 @@ class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
     )
     list_display_links = ("no", "name")
     list_filter = ("fiscal_year", "category", "theme", "section__department")
-    search_fields = ("name", "description", "section__name", "section__department__name")
+    search_fields = (
+        "name",
+        "description",
+        "section__name",
+        "section__department__name",
+    )
     list_select_related = ("fiscal_year", "section__department")
     autocomplete_fields = ("section",)
     raw_id_fields = ("lineage",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("fiscal_year", "theme", "no", "section", "name", "category")}),
+        (
+            None,
+            {"fields": ("fiscal_year", "theme", "no", "section", "name", "category")},
+        ),
         (_("事業内容"), {"fields": ("description",)}),
         (
             _("金額（千円）"),

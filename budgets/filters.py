@@ -1,4 +1,4 @@
-"""The public list's filters: plain GET parameters, so a copied URL reproduces a view."""
+"""The public list's filters: plain GET parameters; a copied URL reproduces a view."""
 
 from __future__ import annotations
 

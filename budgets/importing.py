@@ -404,16 +404,10 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
                         value=text,
                     )
                 continue
-            years = (
-                eras.find_fiscal_years(text)
-                if mapping is None or "年" in text
-                else set()
-            )
+            years = eras.find_fiscal_years(text)
             if years and not THEME_ROW.match(unicodedata.normalize("NFKC", text)):
                 if len(years) > 1:
-                    problem(
-                        _("表題に複数の年度があります。"), row.line, value=text
-                    )
+                    problem(_("表題に複数の年度があります。"), row.line, value=text)
                 for found in years:
                     title_years.setdefault(found, (row.line, text))
                 continue
@@ -450,7 +444,9 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
         extra = [t for i, t in filled if i >= header_width or i not in mapping]
         if extra:
             problem(
-                _("見出しのない列に値があります。取り込まれずに失われるため拒否します。"),
+                _(
+                    "見出しのない列に値があります。取り込まれずに失われるため拒否します。"
+                ),
                 row.line,
                 value=extra[0],
             )
@@ -479,7 +475,11 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
         return table
 
     default_year, year_known = _resolve_year(title_years, year, problem)
-    if year_known and default_year is None and any("year" not in c for _l, c in raw_rows):
+    if (
+        year_known
+        and default_year is None
+        and any("year" not in c for _l, c in raw_rows)
+    ):
         problem(
             _(
                 "年度がわかりません。表題（例: 令和3年度当初予算）を残すか、"
@@ -849,9 +849,7 @@ def plan_import(table: ParsedTable, *, prune: bool = False, publish: bool = Fals
             key=lambda values: values["no"],
         )
         plan.totals = _totals(by_year[year])
-        previous = (
-            FiscalYear.objects.filter(year__lt=year).order_by("-year").first()
-        )
+        previous = FiscalYear.objects.filter(year__lt=year).order_by("-year").first()
         if previous is not None:
             plan.previous_year = previous.year
             plan.previous_totals = previous.projects.totals()

@@ -283,9 +283,7 @@ class ProjectQuerySet(models.QuerySet):
         return (
             self.order_by()
             .values(*fields)
-            .annotate(
-                count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS}
-            )
+            .annotate(count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS})
             .order_by(*fields)
         )
 
@@ -369,7 +367,9 @@ class Project(models.Model):
             models.UniqueConstraint(
                 fields=["fiscal_year", "no"],
                 name="project_no_unique_per_year",
-                violation_error_message=_("この年度にはその No の事業がすでにあります。"),
+                violation_error_message=_(
+                    "この年度にはその No の事業がすでにあります。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(category__in=["new", "levelup"]),

@@ -14,7 +14,5 @@ urlpatterns = [
         views.ProjectDetailView.as_view(),
         name="project",
     ),
-    path(
-        "departments/<int:pk>/", views.DepartmentView.as_view(), name="department"
-    ),
+    path("departments/<int:pk>/", views.DepartmentView.as_view(), name="department"),
 ]

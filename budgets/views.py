@@ -103,7 +103,11 @@ class ProjectCSVView(FilterView):
         if not filterset.is_valid():
             lines = [_("絞り込みの条件が正しくありません。")]
             for name, errors in filterset.errors.items():
-                label = filterset.form.fields[name].label if name in filterset.form.fields else name
+                label = (
+                    filterset.form.fields[name].label
+                    if name in filterset.form.fields
+                    else name
+                )
                 lines += [f"{label}: {error}" for error in errors]
             return HttpResponse(
                 "\n".join(lines), status=400, content_type="text/plain; charset=utf-8"

@@ -61,8 +61,10 @@ def test_parse_amount_reads_thousands_of_yen(cell, amount):
 
 @pytest.mark.parametrize(
     "cell",
-    [None, "", "   ", "\u3000", "\u3000 \t", "-", " - ", "－", "―", "‐", "‑", "‒"]
-    + ["–", "—", "−", "　－　"],
+    [
+        *(None, "", "   ", "\u3000", "\u3000 \t", "\u3000－\u3000", " - "),
+        *"-－―‐‑‒–—−",  # hyphen-minus, full-width, bar, hyphens, dashes, minus
+    ],
 )
 def test_blank_and_dash_cells_mean_no_value(cell):
     assert parse_amount(cell) is None

@@ -31,12 +31,14 @@ class Command(BaseCommand):
             if not include_drafts:
                 years = years.published()
             if not years.exists():
-                raise CommandError(f"No {'' if include_drafts else 'published '}"
-                                   f"fiscal year {year}.")
+                raise CommandError(
+                    f"No {'' if include_drafts else 'published '}fiscal year {year}."
+                )
             projects = projects.filter(fiscal_year__year=year)
         if output is None:
-            stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="",
-                          closefd=False)
+            stream = open(
+                sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False
+            )
             write_csv(projects, stream)
             stream.flush()
             return

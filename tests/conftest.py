@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+
+from budgets.importing import import_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "r03_shinki_levelup.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def seed_bytes() -> bytes:
+    return SEED.read_bytes()
+
+
+@pytest.fixture
+def seed_text(seed_bytes) -> str:
+    return seed_bytes.decode("utf-8")
+
+
+@pytest.fixture
+def fy2021(db, seed_bytes):
+    """The FY2021 table imported from the real seed and published."""
+    report = import_table(seed_bytes, filename=SEED.name, publish=True)
+    assert report.ok, report.problems
+    from budgets.models import FiscalYear
+
+    return FiscalYear.objects.get(year=2021)

@@ -1,0 +1,113 @@
+"""The rules of the table hold in the database and in the forms clerks use."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from budgets.models import FiscalYear, Project
+from tests.factories import make_fiscal_year, make_project, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_year_is_shown_with_its_era():
+    assert str(make_fiscal_year(year=2021)) == "令和3年度（2021年度）"
+    assert make_fiscal_year(year=2019).era_label == "令和元年度"
+    assert make_fiscal_year(year=2018).era_label == "平成30年度"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"requested": -1},
+        {"budgeted": -5},
+        {"category": "levelup", "requested_levelup": 10, "budgeted_levelup": None},
+        {"category": "new", "requested_levelup": 0},
+        {"category": "levelup", "requested_levelup": 30000, "budgeted_levelup": 0},
+        {"category": "levelup", "requested_levelup": 0, "budgeted_levelup": 30000},
+        {"category": "temporary"},
+    ],
+)
+def test_the_database_refuses_amounts_that_break_the_rules(changes):
+    project = make_project(requested=27638, budgeted=27638)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(**changes)
+
+
+def test_the_database_allows_zero_as_a_real_amount():
+    project = make_project(
+        category=Project.Category.LEVELUP,
+        requested=100,
+        requested_levelup=0,
+        budgeted=0,
+        budgeted_levelup=0,
+    )
+    project.refresh_from_db()
+    assert (project.budgeted, project.budgeted_levelup) == (0, 0)
+
+
+def test_no_is_unique_within_a_year_only():
+    first = make_project(no=1)
+    make_project(no=1, fiscal_year=make_fiscal_year(year=2022))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_project(no=1, fiscal_year=first.fiscal_year, theme=first.theme)
+
+
+def test_clean_explains_a_level_up_part_larger_than_its_whole():
+    project = make_project(
+        category=Project.Category.LEVELUP, requested_levelup=10, budgeted_levelup=10
+    )
+    project.requested_levelup = 30000
+
+    with pytest.raises(ValidationError) as error:
+        project.full_clean()
+
+    messages = error.value.message_dict
+    assert list(messages) == ["requested_levelup"]
+    assert "30,000 千円" in messages["requested_levelup"][0]
+    assert "27,638 千円" in messages["requested_levelup"][0]
+
+
+def test_clean_asks_for_the_level_up_part_of_a_level_up_project():
+    project = make_project()
+    project.category = Project.Category.LEVELUP
+
+    with pytest.raises(ValidationError) as error:
+        project.full_clean()
+
+    assert set(error.value.message_dict) == {"requested_levelup", "budgeted_levelup"}
+
+
+def test_clean_refuses_a_theme_of_another_year():
+    project = make_project()
+    project.theme = make_theme(fiscal_year=make_fiscal_year(year=2022))
+
+    with pytest.raises(ValidationError) as error:
+        project.full_clean()
+
+    assert list(error.value.message_dict) == ["theme"]
+
+
+def test_search_ignores_width_case_and_kana(fy2021):
+    assert list(Project.objects.search("ＧＩＧＡ").values_list("no", flat=True)) == [26]
+    assert list(Project.objects.search("giga").values_list("no", flat=True)) == [26]
+    assert 3 in Project.objects.search("ﾜｰﾙﾄﾞ").values_list("no", flat=True)
+    assert Project.objects.search("みなと たばこ").get().no == 21
+    # department and section names are searched too
+    assert Project.objects.search("観光政策担当").count() == 2
+
+
+def test_renaming_a_section_keeps_search_in_step(fy2021):
+    project = Project.objects.get(no=2)
+    section = project.section
+    section.name = "シティプロモーション担当"
+    section.save()
+    assert Project.objects.search("シティプロモーション担当").count() == 2
+
+
+def test_totals_add_up_the_seed(fy2021):
+    totals = FiscalYear.objects.get(year=2021).projects.totals()
+    assert totals["count"] == 32
+    assert totals["new_count"] == 10
+    assert totals["levelup_count"] == 22
+    assert totals["budgeted"] == 13_573_990
