@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from budgets.models import (
     Department,
@@ -151,6 +151,7 @@ class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
     import_template_name = "admin/budgets/project/import.html"
     formats = [BudgetTableFormat]
     export_formats = [ProjectCSVFormat, ProjectXLSXFormat]
+    export_form_class = ExportForm  # the open-data columns are a fixed contract
     import_error_display = ("message",)
 
     list_display = (

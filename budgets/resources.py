@@ -25,6 +25,9 @@ from budgets.models import Project
 class BudgetTableFormat(base_formats.Format):
     """Any shape of a year's table; the importer detects which from the content."""
 
+    def __init__(self, encoding=None):
+        self.encoding = None  # always bytes: the importer detects the encoding
+
     def get_title(self):
         return _("年度の表（PDF から写したテキスト・CSV・XLSX を自動判別）")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -60,26 +59,17 @@ class YearView(YearOverviewMixin, DetailView):
         return super().get_context_data(**kwargs) | self.overview(self.object)
 
 
-class ForgivingPaginator(Paginator):
-    """An out-of-range or unreadable page number shows the nearest page, not 404."""
-
-    def validate_number(self, number):
-        try:
-            return super().validate_number(number)
-        except Exception:
-            try:
-                number = int(number)
-            except (TypeError, ValueError):
-                return 1
-            return max(1, min(number, self.num_pages))
-
-
 class ProjectListView(FilterView):
     filterset_class = ProjectFilter
     queryset = Project.objects.published().with_related()
     template_name = "budgets/project_list.html"
-    paginator_class = ForgivingPaginator
     paginate_by = settings.PAGE_SIZE
+
+    def paginate_queryset(self, queryset, page_size):
+        """Show the nearest page for an out-of-range or unreadable number, not 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -87,7 +77,7 @@ class ProjectListView(FilterView):
         query.pop("page", None)
         context["query"] = query.urlencode()
         context["totals"] = (
-            self.object_list.totals() if self.filterset.is_valid() else None
+            self.object_list.totals() if not self.filterset.errors else None
         )
         return context
 
@@ -100,7 +90,7 @@ class ProjectCSVView(FilterView):
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
-        if not filterset.is_valid():
+        if filterset.is_bound and not filterset.is_valid():
             lines = [_("絞り込みの条件が正しくありません。")]
             for name, errors in filterset.errors.items():
                 label = (
@@ -112,7 +102,7 @@ class ProjectCSVView(FilterView):
             return HttpResponse(
                 "\n".join(lines), status=400, content_type="text/plain; charset=utf-8"
             )
-        year = filterset.form.cleaned_data.get("year")
+        year = filterset.is_bound and filterset.form.cleaned_data.get("year")
         filename = f"minato-budget-{year.year if year else 'all'}.csv"
         response = StreamingHttpResponse(
             csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"

@@ -1,0 +1,153 @@
+"""Finance staff in the admin: import with a preview, confirm, edit, export."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from budgets.models import FiscalYear, Project
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "/admin/budgets/project/import/"
+PROCESS_URL = "/admin/budgets/project/process_import/"
+
+
+def upload(client, data: bytes, name: str = "r03.txt", **extra):
+    return client.post(
+        IMPORT_URL,
+        {
+            "import_file": SimpleUploadedFile(name, data),
+            "format": "0",
+            "resource": "0",
+            **extra,
+        },
+    )
+
+
+def test_admin_index_and_every_changelist_open(admin_client, fy2021):
+    assert admin_client.get("/admin/").status_code == 200
+    for model in (
+        "fiscalyear",
+        "theme",
+        "department",
+        "section",
+        "project",
+        "projectlineage",
+    ):
+        assert admin_client.get(f"/admin/budgets/{model}/").status_code == 200
+    project = Project.objects.get(no=1)
+    assert (
+        admin_client.get(f"/admin/budgets/project/{project.pk}/change/").status_code
+        == 200
+    )
+
+
+def test_import_preview_shows_what_will_happen_and_writes_nothing(
+    admin_client, seed_bytes
+):
+    response = upload(admin_client, seed_bytes, publish="on")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "取り込みの確認" in content
+    assert "令和3年度（2021年度）" in content
+    assert "14,511,093" in content
+    assert "産業・地域振興支援部" in content  # new departments listed
+    assert response.context["confirm_form"] is not None
+    assert not Project.objects.exists()
+
+
+def test_confirming_the_preview_imports_the_table(admin_client, seed_bytes):
+    preview = upload(admin_client, seed_bytes, publish="on")
+    confirm = preview.context["confirm_form"]
+
+    response = admin_client.post(
+        PROCESS_URL, {**confirm.initial, "confirm": "1"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert Project.objects.count() == 32
+    assert FiscalYear.objects.get(year=2021).is_published
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("新規 32 件" in m for m in messages)
+    entry = LogEntry.objects.get()
+    assert "r03.txt" in entry.change_message and entry.object_repr.startswith(
+        "令和3年度"
+    )
+
+
+def test_preview_of_a_changed_table_shows_old_and_new(admin_client, fy2021, seed_text):
+    data = seed_text.replace("3,191,866", "3,000,000").encode()
+
+    content = upload(admin_client, data).content.decode()
+
+    assert "変わる事業" in content
+    assert "3,191,866" not in content or "3191866" in content
+    assert "3000000" in content
+
+
+def test_a_bad_table_is_refused_with_its_problems_listed(admin_client, seed_text):
+    data = seed_text.replace("3,826,938", "abc").encode()
+
+    response = upload(admin_client, data)
+
+    content = response.content.decode()
+    assert "この表は取り込めません" in content
+    assert "要求額" in content and "abc" in content
+    assert (
+        "confirm_form" not in response.context or not response.context["confirm_form"]
+    )
+    assert not Project.objects.exists()
+
+
+def test_cp932_csv_upload_is_detected(admin_client, seed_text):
+    rows = [
+        ",".join(f'"{c}"' for c in line.split("\t")) for line in seed_text.split("\n")
+    ]
+    data = "\r\n".join(rows).replace("₂", "2").encode("cp932")
+
+    response = upload(admin_client, data, name="r03.csv")
+
+    assert "cp932" in response.content.decode()
+    assert response.context["confirm_form"] is not None
+
+
+def test_staff_without_the_import_permission_cannot_import(client, seed_bytes):
+    clerk = User.objects.create_user("clerk", password="pw-12345678", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_project"))
+    client.force_login(clerk)
+
+    assert client.get(IMPORT_URL).status_code == 403
+    assert upload(client, seed_bytes).status_code == 403
+    assert not Project.objects.exists()
+
+
+def test_editing_a_project_validates_the_amounts(admin_client, fy2021):
+    project = Project.objects.get(no=1)
+    url = f"/admin/budgets/project/{project.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        key: ("" if value is None else value)
+        for key, value in form.initial.items()
+        if key not in ("created_at", "updated_at")
+    }
+    data["requested_levelup"] = 9_999_999
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "requested_levelup" in errors
+    project.refresh_from_db()
+    assert project.requested_levelup == 3_405_524
+
+
+def test_export_from_the_admin_is_the_open_data_csv(admin_client, fy2021, client):
+    response = admin_client.post(
+        "/admin/budgets/project/export/", {"format": "0", "resource": "0"}
+    )
+
+    assert response.status_code == 200
+    public = b"".join(client.get("/projects.csv").streaming_content)
+    assert response.content == public

@@ -1,0 +1,101 @@
+"""The yearly import and the export from the command line."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from budgets.exporting import csv_chunks
+from budgets.models import (
+    Department,
+    FiscalYear,
+    Project,
+    ProjectLineage,
+    Section,
+    Theme,
+)
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_command_loads_the_seed_and_reports_counts(capsys):
+    call_command("import_budget_table", str(SEED), "--publish")
+
+    out = capsys.readouterr().out
+    assert "Imported: 32 created, 0 updated, 0 unchanged, 0 deleted." in out
+    assert FiscalYear.objects.get(year=2021).is_published
+    assert Project.objects.count() == 32
+
+
+def test_import_command_reimport_says_nothing_changed(capsys):
+    call_command("import_budget_table", str(SEED))
+    capsys.readouterr()
+    call_command("import_budget_table", str(SEED))
+    out = capsys.readouterr().out
+    assert "unchanged 32" in out
+    assert "Nothing changed." in out
+
+
+def test_import_command_dry_run_writes_nothing(capsys):
+    call_command("import_budget_table", str(SEED), "--dry-run")
+    assert "Dry run: nothing was written." in capsys.readouterr().out
+    assert not Project.objects.exists()
+
+
+def test_import_command_refuses_a_bad_table_with_a_non_zero_exit(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text(SEED.read_text().replace("3,826,938", "3,826,93x"))
+
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_budget_table", str(bad))
+
+    out = capsys.readouterr().out
+    assert "9行目 「要求額」列" in out
+    assert not Project.objects.exists()
+
+
+def test_import_command_year_conflict(capsys):
+    with pytest.raises(CommandError):
+        call_command("import_budget_table", str(SEED), "--year", "2022")
+    assert "一致しません" in capsys.readouterr().out
+
+
+def test_export_command_writes_what_the_public_csv_serves(tmp_path, client):
+    call_command("import_budget_table", str(SEED), "--publish")
+    target = tmp_path / "fy2021.csv"
+
+    call_command("export_budget_table", "--year", "2021", "-o", str(target))
+
+    served = b"".join(client.get("/projects.csv", {"year": "2021"}).streaming_content)
+    assert target.read_bytes() == served
+    assert served.startswith("\ufeff年度,施策番号".encode())
+
+
+def test_export_command_refuses_an_unpublished_year_unless_asked(tmp_path):
+    call_command("import_budget_table", str(SEED))
+    with pytest.raises(CommandError):
+        call_command("export_budget_table", "--year", "2021", "-o", str(tmp_path / "x"))
+    call_command(
+        "export_budget_table",
+        "--year",
+        "2021",
+        "--include-drafts",
+        "-o",
+        str(tmp_path / "x"),
+    )
+    assert (tmp_path / "x").read_text(encoding="utf-8-sig").count("\n") == 33
+
+
+def test_export_then_import_into_an_empty_database_gives_the_same_bytes(tmp_path):
+    call_command("import_budget_table", str(SEED), "--publish")
+    first = tmp_path / "first.csv"
+    call_command("export_budget_table", "-o", str(first))
+
+    Project.objects.all().delete()
+    for model in (Theme, FiscalYear, Section, Department, ProjectLineage):
+        model.objects.all().delete()
+    call_command("import_budget_table", str(first), "--publish")
+    second = tmp_path / "second.csv"
+    call_command("export_budget_table", "-o", str(second))
+
+    assert second.read_bytes() == first.read_bytes()
+    assert "".join(csv_chunks(Project.objects.all())).encode() == first.read_bytes()

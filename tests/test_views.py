@@ -1,0 +1,206 @@
+"""What the public sees: overview, list with filters, project pages, CSV."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from budgets.importing import import_table
+from budgets.models import Department, FiscalYear, Project, Section, Theme
+
+pytestmark = pytest.mark.django_db
+
+
+def listed_numbers(response) -> list[int]:
+    return [project.no for project in response.context["object_list"]]
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def test_home_shows_the_latest_published_year_with_totals(client, fy2021):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "令和3年度（2021年度）" in content
+    assert "14,511,093" in content and "13,573,990" in content
+    assert [row["count"] for row in response.context["by_theme"]] == [7, 18, 7]
+    assert len(response.context["by_department"]) == 11
+
+
+def test_home_without_published_years_says_so(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "公開中の年度はまだありません" in response.content.decode()
+
+
+def test_year_page(client, fy2021):
+    response = client.get(reverse("budgets:year", kwargs={"year": 2021}))
+    assert response.status_code == 200
+    assert response.context["totals"]["budgeted"] == 13_573_990
+
+
+def test_the_list_shows_32_projects_after_importing_the_fy2021_table(client, fy2021):
+    response = client.get("/projects/", {"page": 1})
+
+    assert response.status_code == 200
+    assert response.context["paginator"].count == 32
+    assert "融資事業" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"year": "2021"}, 32),
+        ({"category": "new"}, 10),
+        ({"category": "levelup"}, 22),
+        ({"q": "GIGA"}, 1),
+        ({"q": "ｷﾞｶﾞ"}, 0),
+        ({"q": "環境課"}, 2),
+        ({"budgeted_min": "1000000"}, 2),
+        ({"budgeted_max": "0"}, 1),
+    ],
+)
+def test_filters(client, fy2021, params, expected):
+    response = client.get("/projects/", params)
+    assert response.context["paginator"].count == expected
+
+
+def test_filter_by_theme_department_and_section(client, fy2021):
+    theme = Theme.objects.get(number=3)
+    department = Department.objects.get(name="保健福祉支援部")
+    section = Section.objects.get(name="障害者福祉課")
+
+    assert client.get("/projects/", {"theme": theme.pk}).context["paginator"].count == 7
+    assert (
+        client.get("/projects/", {"department": department.pk})
+        .context["paginator"]
+        .count
+        == 6
+    )
+    assert (
+        client.get("/projects/", {"section": section.pk}).context["paginator"].count
+        == 3
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("no", 1), ("-no", 32), ("-budgeted", 11), ("budgeted", 23), ("name", None)],
+)
+def test_sorting(client, fy2021, sort, first):
+    numbers = listed_numbers(client.get("/projects/", {"sort": sort}))
+    if first is not None:
+        assert numbers[0] == first
+    else:
+        names = [
+            p.name
+            for p in client.get("/projects/", {"sort": sort}).context["object_list"]
+        ]
+        assert names == sorted(names)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "abc"},
+        {"year": "1999"},
+        {"category": "temporary"},
+        {"budgeted_min": "lots"},
+        {"sort": "password"},
+        {"department": "99999"},
+    ],
+)
+def test_invalid_parameters_are_explained_not_a_server_error(client, fy2021, params):
+    response = client.get("/projects/", params)
+
+    assert response.status_code == 200
+    assert response.context["filter"].errors
+    assert "絞り込みの条件が正しくありません" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "999", "-1"])
+def test_a_bad_page_number_shows_a_page(client, fy2021, page):
+    assert client.get("/projects/", {"page": page}).status_code == 200
+
+
+def test_project_page_shows_every_field(client, fy2021):
+    response = client.get("/projects/2021/1/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "融資事業",
+        "産業・地域振興支援部",
+        "産業振興課",
+        "レベルアップ",
+        "新型コロナの影響を受けた中小企業支援策",
+        "3,826,938",
+        "3,405,524",
+        "3,191,866",
+        "2,770,452",
+        "38億2,693万8千円",
+    ):
+        assert text in content
+
+
+def test_a_missing_project_is_404(client, fy2021):
+    assert client.get("/projects/2021/99/").status_code == 404
+
+
+def test_an_unpublished_year_is_invisible_to_the_public(client, fy2021, seed_text):
+    import_table(seed_text.replace("令和3年度", "令和4年度").encode())
+    assert not FiscalYear.objects.get(year=2022).is_published
+
+    assert client.get("/projects/2022/1/").status_code == 404
+    assert client.get("/years/2022/").status_code == 404
+    assert client.get("/projects/", {"year": "2022"}).context["filter"].errors
+    assert client.get("/projects/").context["paginator"].count == 32
+    assert len(csv_rows(client.get("/projects.csv"))) == 33
+    assert "令和4年度" not in client.get("/").content.decode()
+
+
+def test_csv_download_carries_the_filters(client, fy2021):
+    response = client.get("/projects.csv", {"year": "2021", "category": "new"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "minato-budget-2021.csv" in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0][:4] == ["年度", "施策番号", "施策名", "No"]
+    assert len(rows) == 11
+    assert {row[7] for row in rows[1:]} == {"新規"}
+    no23 = next(row for row in rows if row[3] == "23")
+    assert no23[9:] == ["32433", "", "0", ""]
+
+
+def test_csv_with_invalid_filters_is_a_400_that_says_why(client, fy2021):
+    response = client.get("/projects.csv", {"category": "x"})
+    assert response.status_code == 400
+    assert "二次経費区分" in response.content.decode()
+
+
+def test_department_page(client, fy2021):
+    department = Department.objects.get(name="環境リサイクル支援部")
+    response = client.get(department.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["projects"]) == 6
+
+
+def test_english_is_available(client, fy2021):
+    response = client.get("/projects/", headers={"accept-language": "en"})
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_project_history_across_years(client, fy2021, seed_text):
+    import_table(seed_text.replace("令和3年度", "令和4年度").encode(), publish=True)
+    response = client.get("/projects/2022/1/")
+    history = list(response.context["history"])
+    assert [p.fiscal_year.year for p in history] == [2021, 2022]
+    assert all(isinstance(p, Project) for p in history)
