@@ -10,10 +10,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.models import (
     Department,
     FiscalYear,
+    ImportEvent,
     Project,
     ProjectLineage,
     Section,
@@ -37,7 +39,7 @@ class ThemeInline(admin.TabularInline):
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(admin.ModelAdmin):
+class FiscalYearAdmin(SimpleHistoryAdmin):
     list_display = ("year", "era_label", "title", "is_published", "project_count")
     list_filter = ("is_published",)
     search_fields = ("title",)
@@ -78,7 +80,7 @@ class FiscalYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(SimpleHistoryAdmin):
     list_display = ("fiscal_year", "number", "name")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
@@ -91,14 +93,14 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SimpleHistoryAdmin):
     list_display = ("name", "department")
     list_filter = ("department",)
     search_fields = ("name", "department__name")
@@ -143,8 +145,97 @@ class BudgetConfirmImportForm(ConfirmImportForm):
     prune = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """Refuses to save over a change someone else saved after this form was opened."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "fiscal_year",
+            "theme",
+            "no",
+            "section",
+            "name",
+            "category",
+            "description",
+            "requested",
+            "requested_levelup",
+            "budgeted",
+            "budgeted_levelup",
+            "lineage",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # the admin saves inside a transaction: lock the row until it commits
+            current = (
+                Project.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and cleaned.get("seen_version") != current:
+                raise forms.ValidationError(
+                    _(
+                        "この事業は、あなたが開いた後に他の人が保存しています。"
+                        "上書きしないよう保存を止めました。ページを開き直して最新の"
+                        "内容を確かめてから、もう一度変更してください。"
+                    ),
+                    code="stale",
+                )
+        return cleaned
+
+
+@admin.register(ImportEvent)
+class ImportEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "filename",
+        "years",
+        "user",
+        "via",
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+    )
+    list_filter = ("via",)
+    readonly_fields = [field.name for field in ImportEvent._meta.fields] + [
+        "touched_projects"
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("この取り込みで変わった事業"))
+    def touched_projects(self, obj: ImportEvent) -> str:
+        records = Project.history.filter(import_event=obj).order_by("no")
+        return (
+            ", ".join(
+                f"No {record.no} {record.name} ({record.get_history_type_display()})"
+                for record in records[:500]
+            )
+            or "-"
+        )
+
+
 @admin.register(Project)
-class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
+class ProjectAdmin(ImportMixin, ExportMixin, SimpleHistoryAdmin):
+    form = ProjectAdminForm
     resource_classes = [ProjectResource]
     import_form_class = BudgetImportForm
     confirm_form_class = BudgetConfirmImportForm
@@ -176,7 +267,8 @@ class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
     list_select_related = ("fiscal_year", "section__department")
     autocomplete_fields = ("section",)
     raw_id_fields = ("lineage",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "version")
+    history_list_display = ("budgeted", "requested", "import_event")
     fieldsets = (
         (
             None,
@@ -197,7 +289,7 @@ class ProjectAdmin(ImportMixin, ExportMixin, admin.ModelAdmin):
             },
         ),
         (_("年度をまたぐ系譜"), {"fields": ("lineage",)}),
-        (_("記録"), {"fields": ("created_at", "updated_at")}),
+        (_("記録"), {"fields": ("version", "created_at", "updated_at")}),
     )
 
     def get_import_formats(self):

@@ -15,6 +15,7 @@ nothing when any problem exists.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import hashlib
 import io
@@ -26,10 +27,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.signals import pre_create_historical_record
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from budgets import eras
 from budgets.amounts import AmountError, parse_amount
@@ -38,6 +42,7 @@ from budgets.models import (
     AMOUNT_FIELDS,
     Department,
     FiscalYear,
+    ImportEvent,
     Project,
     ProjectLineage,
     Section,
@@ -914,6 +919,7 @@ class ImportReport:
     dry_run: bool = False
     written: bool = False
     pruned: int = 0
+    event: ImportEvent | None = None
 
     @property
     def ok(self) -> bool:
@@ -928,10 +934,64 @@ class ImportReport:
         }
 
 
-def apply_plan(plan: ImportPlan, *, user=None) -> int:
+# The import event a history record written now belongs to (see _tag_history).
+_current_event: contextvars.ContextVar[ImportEvent | None] = contextvars.ContextVar(
+    "budget_import_event", default=None
+)
+
+
+@receiver(pre_create_historical_record)
+def _tag_history(sender, history_instance, **kwargs) -> None:
+    """Link history records made by save()/delete() during an import to it."""
+    event = _current_event.get()
+    if event is not None and hasattr(history_instance, "import_event_id"):
+        history_instance.import_event = event
+
+
+@dataclass
+class _Writer:
+    """Writes a plan, recording each change in the history with who and which import."""
+
+    event: ImportEvent
+    user: Any
+    now: Any
+
+    @property
+    def history(self) -> dict[str, Any]:
+        return {
+            "default_user": self.user,
+            "default_change_reason": _("取り込み: %(file)s")
+            % {"file": self.event.filename or self.event.sha256[:12]},
+            "default_date": self.now,
+            "custom_historical_attrs": {"import_event": self.event},
+        }
+
+    def create(self, model, objects: list) -> list:
+        if not objects:
+            return []
+        return bulk_create_with_history(
+            objects, model, batch_size=BATCH_SIZE, **self.history
+        )
+
+    def update(self, model, objects: list, fields: list[str]) -> None:
+        if objects:
+            bulk_update_with_history(
+                objects, model, fields, batch_size=500, **self.history
+            )
+
+
+def apply_plan(plan: ImportPlan, *, event: ImportEvent, user=None) -> int:
     """Write the plan; return the number of projects pruned. Call inside atomic()."""
-    now = timezone.now()
-    _create_departments_and_sections(plan)
+    writer = _Writer(event=event, user=user, now=timezone.now())
+    token = _current_event.set(event)
+    try:
+        return _apply(plan, writer)
+    finally:
+        _current_event.reset(token)
+
+
+def _apply(plan: ImportPlan, writer: _Writer) -> int:
+    _create_departments_and_sections(plan, writer)
     section_ids = {
         (department, name): pk
         for pk, department, name in Section.objects.values_list(
@@ -941,11 +1001,7 @@ def apply_plan(plan: ImportPlan, *, user=None) -> int:
     pruned = 0
     for year_plan in plan.years:
         fiscal_year = _write_fiscal_year(year_plan, publish=plan.publish)
-        theme_ids = _write_themes(year_plan, fiscal_year)
-
-        def section_id(row: ProjectRow) -> int:
-            return section_ids[(row.department, row.section)]
-
+        theme_ids = _write_themes(year_plan, fiscal_year, writer)
         links = {id(link.row): link.lineage_id for link in year_plan.links}
         unlinked = [row for row in year_plan.new if id(row) not in links]
         lineages = ProjectLineage.objects.bulk_create(
@@ -953,68 +1009,74 @@ def apply_plan(plan: ImportPlan, *, user=None) -> int:
         )
         for row, lineage in zip(unlinked, lineages, strict=True):
             links[id(row)] = lineage.pk
-        Project.objects.bulk_create(
-            (
+        writer.create(
+            Project,
+            [
                 Project(
                     fiscal_year=fiscal_year,
-                    theme_id=theme_ids[row.theme_number],
                     no=row.no,
-                    section_id=section_id(row),
-                    name=row.name,
-                    category=row.category,
-                    description=row.description,
-                    requested=row.requested,
-                    requested_levelup=row.requested_levelup,
-                    budgeted=row.budgeted,
-                    budgeted_levelup=row.budgeted_levelup,
                     lineage_id=links[id(row)],
-                    search_text=_search_text(row),
-                    created_at=now,
-                    updated_at=now,
+                    created_at=writer.now,
+                    **_project_values(row, theme_ids, section_ids, writer.now),
                 )
                 for row in year_plan.new
-            ),
-            batch_size=BATCH_SIZE,
+            ],
         )
-        if year_plan.changed:
-            updates = []
-            for change in year_plan.changed:
-                row = change.row
-                updates.append(
-                    Project(
-                        pk=change.project_id,
-                        theme_id=theme_ids[row.theme_number],
-                        section_id=section_id(row),
-                        name=row.name,
-                        category=row.category,
-                        description=row.description,
-                        requested=row.requested,
-                        requested_levelup=row.requested_levelup,
-                        budgeted=row.budgeted,
-                        budgeted_levelup=row.budgeted_levelup,
-                        search_text=_search_text(row),
-                        updated_at=now,
-                    )
-                )
-            Project.objects.bulk_update(
-                updates,
-                [
-                    "theme",
-                    "section",
-                    "name",
-                    "category",
-                    "description",
-                    *AMOUNT_FIELDS,
-                    "search_text",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+        _update_projects(year_plan, theme_ids, section_ids, writer)
         if plan.prune and year_plan.missing:
-            pruned += Project.objects.filter(
+            missing = Project.objects.filter(
                 pk__in=[values["id"] for values in year_plan.missing]
-            ).delete()[0]
+            )
+            for project in missing:  # one by one, so each deletion is in the history
+                project._change_reason = writer.history["default_change_reason"]
+                project.delete()
+                pruned += 1
     return pruned
+
+
+def _project_values(row: ProjectRow, theme_ids, section_ids, now) -> dict[str, Any]:
+    return {
+        "theme_id": theme_ids[row.theme_number],
+        "section_id": section_ids[(row.department, row.section)],
+        "name": row.name,
+        "category": row.category,
+        "description": row.description,
+        "requested": row.requested,
+        "requested_levelup": row.requested_levelup,
+        "budgeted": row.budgeted,
+        "budgeted_levelup": row.budgeted_levelup,
+        "search_text": _search_text(row),
+        "updated_at": now,
+    }
+
+
+UPDATED_FIELDS = [
+    "theme",
+    "section",
+    "name",
+    "category",
+    "description",
+    *AMOUNT_FIELDS,
+    "search_text",
+    "updated_at",
+    "version",
+]
+
+
+def _update_projects(year_plan: YearPlan, theme_ids, section_ids, writer) -> None:
+    changes = {change.project_id: change.row for change in year_plan.changed}
+    ids = list(changes)
+    for start in range(0, len(ids), BATCH_SIZE):
+        # whole rows, so every history record holds the complete new version
+        projects = list(Project.objects.filter(pk__in=ids[start : start + BATCH_SIZE]))
+        for project in projects:
+            values = _project_values(
+                changes[project.pk], theme_ids, section_ids, writer.now
+            )
+            for name, value in values.items():
+                setattr(project, name, value)
+            project.version += 1
+        writer.update(Project, projects, UPDATED_FIELDS)
 
 
 def _search_text(row: ProjectRow) -> str:
@@ -1026,23 +1088,20 @@ def _search_text(row: ProjectRow) -> str:
     )
 
 
-def _create_departments_and_sections(plan: ImportPlan) -> None:
-    Department.objects.bulk_create(
-        [Department(name=name) for name in plan.new_departments],
-        batch_size=BATCH_SIZE,
-    )
+def _create_departments_and_sections(plan: ImportPlan, writer: _Writer) -> None:
+    writer.create(Department, [Department(name=name) for name in plan.new_departments])
     if plan.new_sections:
         department_ids = dict(
             Department.objects.filter(
                 name__in={d for d, _s in plan.new_sections}
             ).values_list("name", "id")
         )
-        Section.objects.bulk_create(
+        writer.create(
+            Section,
             [
                 Section(department_id=department_ids[department], name=name)
                 for department, name in plan.new_sections
             ],
-            batch_size=BATCH_SIZE,
         )
 
 
@@ -1051,12 +1110,11 @@ def _write_fiscal_year(year_plan: YearPlan, *, publish: bool) -> FiscalYear:
         FiscalYear.objects.select_for_update().filter(year=year_plan.year).first()
     )
     if fiscal_year is None:
-        fiscal_year = FiscalYear.objects.create(
+        return FiscalYear.objects.create(
             year=year_plan.year,
             title=year_plan.title or f"{eras.era_label(year_plan.year)}当初予算",
             is_published=publish,
         )
-        return fiscal_year
     changed = []
     if year_plan.title and fiscal_year.title != year_plan.title:
         fiscal_year.title = year_plan.title
@@ -1069,16 +1127,40 @@ def _write_fiscal_year(year_plan: YearPlan, *, publish: bool) -> FiscalYear:
     return fiscal_year
 
 
-def _write_themes(year_plan: YearPlan, fiscal_year: FiscalYear) -> dict[int, int]:
-    Theme.objects.bulk_create(
+def _write_themes(year_plan: YearPlan, fiscal_year: FiscalYear, writer) -> dict:
+    writer.create(
+        Theme,
         [
             Theme(fiscal_year=fiscal_year, number=number, name=name)
             for number, name in year_plan.new_themes
-        ]
+        ],
     )
-    for number, _old, new in year_plan.renamed_themes:
-        Theme.objects.filter(fiscal_year=fiscal_year, number=number).update(name=new)
+    for theme in fiscal_year.themes.filter(
+        number__in=[number for number, _old, _new in year_plan.renamed_themes]
+    ):
+        theme.name = next(
+            new
+            for number, _old, new in year_plan.renamed_themes
+            if number == theme.number
+        )
+        theme.save(update_fields=["name"])
     return dict(fiscal_year.themes.values_list("number", "id"))
+
+
+def _lock_years(years: Iterable[int]) -> None:
+    """Serialise imports of the same years: a second one waits for the first.
+
+    PostgreSQL: a transaction-scoped advisory lock per year. SQLite allows one writer
+    at a time anyway; a second import there waits for the lock or is refused.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for year in sorted(years):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, year])
+
+
+IMPORT_LOCK = 0x4D494E41  # "MINA": the advisory-lock namespace of budget imports
 
 
 def import_table(
@@ -1090,10 +1172,12 @@ def import_table(
     publish: bool = False,
     prune: bool = False,
     user=None,
+    via: str = ImportEvent.Via.COMMAND,
 ) -> ImportReport:
     """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
 
-    A report with problems means nothing was written.
+    A report with problems means nothing was written. A real import (not a dry run)
+    is recorded as one ImportEvent; every history record it writes links to it.
     """
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
@@ -1110,15 +1194,34 @@ def import_table(
         return report
     try:
         with transaction.atomic():
+            if not dry_run:
+                _lock_years({row.year for row in table.rows})
             report.plan = plan_import(table, prune=prune, publish=publish)
-            if not dry_run and report.plan.has_changes:
-                report.pruned = apply_plan(report.plan, user=user)
+            if dry_run:
+                return report
+            counts = report.counts()
+            event = ImportEvent.objects.create(
+                filename=filename[:255],
+                sha256=report.sha256,
+                user=user if getattr(user, "pk", None) else None,
+                via=via,
+                years=",".join(str(plan.year) for plan in report.plan.years),
+                created=counts["new"],
+                updated=counts["changed"],
+                unchanged=counts["unchanged"],
+            )
+            report.event = event
+            if report.plan.has_changes:
+                report.pruned = apply_plan(report.plan, event=event, user=user)
                 report.written = True
-    except IntegrityError as error:
+                if report.pruned:
+                    event.deleted = report.pruned
+                    event.save(update_fields=["deleted"])
+    except (IntegrityError, OperationalError) as error:
         report.problems = [
             Problem(
                 _(
-                    "データベースが取り込みを拒否しました（同じ年度の取り込みが"
+                    "データベースが取り込みを受け付けませんでした（同じ年度の取り込みが"
                     "同時に行われた可能性があります）。何も書き込んでいません。"
                     "もう一度お試しください: %(error)s"
                 )
@@ -1126,4 +1229,5 @@ def import_table(
             )
         ]
         report.written = False
+        report.event = None
     return report

@@ -6,12 +6,14 @@ table) is NULL, never 0: 0 is a real amount (No 23 of FY2021 was requested, not 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from budgets import eras
 from budgets.text import search_key
@@ -20,6 +22,62 @@ FIRST_YEAR = 1926
 LAST_YEAR = 2200
 
 AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
+
+
+class ImportEvent(models.Model):
+    """One import of a year's table: which file, who, when, what it did."""
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", _("管理画面")
+        COMMAND = "command", _("コマンド")
+
+    filename = models.CharField(_("ファイル名"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="budget_imports",
+        verbose_name=_("実行者"),
+    )
+    via = models.CharField(
+        _("経路"), max_length=10, choices=Via.choices, default=Via.COMMAND
+    )
+    years = models.CharField(_("年度"), max_length=200, blank=True)
+    created = models.PositiveIntegerField(_("新規"), default=0)
+    updated = models.PositiveIntegerField(_("変更"), default=0)
+    unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
+    deleted = models.PositiveIntegerField(_("削除"), default=0)
+    created_at = models.DateTimeField(_("実行日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("取り込み記録")
+        verbose_name_plural = _("取り込み記録")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportedHistory(models.Model):
+    """Fields every history record carries: the import that made it, if any."""
+
+    import_event = models.ForeignKey(
+        ImportEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取り込み記録"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+def history_records() -> HistoricalRecords:
+    return HistoricalRecords(bases=[ImportedHistory], excluded_fields=["search_text"])
 
 
 class FiscalYearQuerySet(models.QuerySet):
@@ -51,6 +109,7 @@ class FiscalYear(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = FiscalYearQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         verbose_name = _("年度")
@@ -102,6 +161,8 @@ class Theme(models.Model):
     )
     name = models.CharField(_("施策名"), max_length=300)
 
+    history = history_records()
+
     class Meta:
         verbose_name = _("施策の柱")
         verbose_name_plural = _("施策の柱")
@@ -127,6 +188,8 @@ class Department(models.Model):
     """A department (部); lives across years."""
 
     name = models.CharField(_("部"), max_length=200, unique=True)
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("部")
@@ -154,6 +217,8 @@ class Section(models.Model):
         verbose_name=_("部"),
     )
     name = models.CharField(_("課名"), max_length=200)
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("課")
@@ -288,9 +353,12 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def refresh_search_text(self) -> None:
+        """Recompute the search text (after a department or section is renamed)."""
         for project in self.with_related():
-            project.search_text = project.build_search_text()
-            project.save(update_fields=["search_text"])
+            # update(), not save(): no new version or history record for a derived field
+            Project.objects.filter(pk=project.pk).update(
+                search_text=project.build_search_text()
+            )
 
 
 class Project(models.Model):
@@ -354,10 +422,17 @@ class Project(models.Model):
         help_text=_("他の年度の同じ事業と結ぶ系譜。取り込み時に自動で結ばれます。"),
     )
     search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        _("版"),
+        default=1,
+        editable=False,
+        help_text=_("保存のたびに増えます。同時編集で上書きしないために使います。"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         verbose_name = _("事業")
@@ -483,6 +558,9 @@ class Project(models.Model):
             self.search_text = self.build_search_text()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "search_text"}
-        if self.lineage_id is None and update_fields is None:
-            self.lineage = ProjectLineage.objects.create()
+        if update_fields is None:
+            if self.lineage_id is None:
+                self.lineage = ProjectLineage.objects.create()
+            if not self._state.adding:
+                self.version += 1
         super().save(*args, **kwargs)

@@ -19,7 +19,7 @@ from import_export.results import Result, RowResult
 
 from budgets import importing
 from budgets.exporting import CSV_HEADER, csv_chunks, project_rows
-from budgets.models import Project
+from budgets.models import ImportEvent, Project
 
 
 class BudgetTableFormat(base_formats.Format):
@@ -128,6 +128,7 @@ class ProjectResource(resources.ModelResource):
             publish=bool(kwargs.get("publish")),
             prune=bool(kwargs.get("prune")),
             user=kwargs.get("user"),
+            via=ImportEvent.Via.ADMIN,
         )
         return report_to_result(report)
 

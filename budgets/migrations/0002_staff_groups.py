@@ -1,0 +1,47 @@
+"""Create the staff groups: 財務担当 (edit and import) and 閲覧 (read-only admin)."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+FINANCE = "財務担当"
+READER = "閲覧"
+EDITABLE = ("fiscalyear", "theme", "department", "section", "project", "projectlineage")
+READABLE = (*EDITABLE, "importevent")
+
+
+def create_groups(apps, schema_editor):
+    # permissions are normally made after migrate; groups need them now
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    budgets = Permission.objects.filter(content_type__app_label="budgets")
+    reader, _ = Group.objects.get_or_create(name=READER)
+    reader.permissions.set(
+        budgets.filter(codename__in=[f"view_{model}" for model in READABLE])
+    )
+    finance, _ = Group.objects.get_or_create(name=FINANCE)
+    codenames = [
+        f"{action}_{model}"
+        for model in EDITABLE
+        for action in ("add", "change", "delete", "view")
+    ]
+    finance.permissions.set(
+        budgets.filter(codename__in=[*codenames, "view_importevent", "import"])
+    )
+
+
+def remove_groups(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=[FINANCE, READER]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("budgets", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, remove_groups)]
