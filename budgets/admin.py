@@ -170,7 +170,7 @@ class ProjectAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["seen_version"].initial = self.instance.version
+            self.initial["seen_version"] = self.instance.version
 
     def clean(self):
         cleaned = super().clean()

@@ -1,0 +1,92 @@
+"""Random and hostile query strings never break a public page."""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from budgets.models import Department
+
+pytestmark = pytest.mark.django_db
+
+PARAMETERS = [
+    "q",
+    "year",
+    "theme",
+    "department",
+    "section",
+    "category",
+    "budgeted_min",
+    "budgeted_max",
+    "sort",
+    "page",
+    "encoding",
+    "format",
+]
+
+hostile_values = st.one_of(
+    st.text(max_size=40),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "2021",
+            "０",
+            "\x00",
+            "' OR 1=1 --",
+            "<script>",
+            "%",
+            "_",
+            "-budgeted",
+            "NaN",
+            "1e309",
+            "9" * 400,
+            "令和3年度",
+        ]
+    ),
+)
+query_strings = st.one_of(
+    st.dictionaries(st.sampled_from(PARAMETERS), hostile_values, max_size=5).map(
+        urlencode
+    ),
+    st.text(max_size=60).map(lambda text: text.replace("#", "")),
+)
+
+
+def public_urls() -> list[str]:
+    department = Department.objects.first()
+    return [
+        "/",
+        "/years/2021/",
+        "/projects/",
+        "/projects.csv",
+        "/projects/2021/1/",
+        f"/departments/{department.pk}/",
+    ]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=query_strings)
+def test_hostile_query_strings_never_cause_a_server_error(fy2021, query):
+    client = Client(raise_request_exception=False)
+    for url in public_urls():
+        response = client.get(f"{url}?{query}")
+        assert response.status_code < 500, (url, query, response.status_code)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    year=st.integers(min_value=-(10**20), max_value=10**20),
+    no=st.integers(min_value=-(10**20), max_value=10**20),
+)
+def test_any_project_address_is_a_page_or_404(fy2021, year, no):
+    client = Client(raise_request_exception=False)
+    response = client.get(f"/projects/{abs(year)}/{abs(no)}/")
+    assert response.status_code in (200, 404)

@@ -1,0 +1,127 @@
+"""Who changed what: every change kept with who, when, old and new values."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+
+from budgets.importing import import_table
+from budgets.models import FiscalYear, ImportEvent, Project
+from tests.conftest import SEED
+from tests.tables import project_line, seed_cells, to_text
+
+pytestmark = pytest.mark.django_db
+
+
+def change_form_data(client, project) -> dict:
+    form = (
+        client.get(f"/admin/budgets/project/{project.pk}/change/")
+        .context["adminform"]
+        .form
+    )
+    data = {
+        key: ("" if value is None else value) for key, value in form.initial.items()
+    }
+    data["seen_version"] = project.version
+    return {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+
+
+def test_an_import_is_one_event_and_every_project_links_to_it(admin_user):
+    report = import_table(SEED.read_bytes(), filename="r03.txt", user=admin_user)
+
+    event = ImportEvent.objects.get()
+    assert report.event == event
+    assert (event.filename, event.sha256) == ("r03.txt", report.sha256)
+    assert (event.created, event.updated, event.unchanged) == (32, 0, 0)
+    assert event.user == admin_user and event.years == "2021"
+    records = Project.history.filter(import_event=event)
+    assert records.count() == 32
+    assert {r.history_type for r in records} == {"+"}
+    assert {r.history_user_id for r in records} == {admin_user.pk}
+    assert FiscalYear.history.get().import_event == event
+
+
+def test_a_changed_import_records_old_and_new_values(seed_text):
+    import_table(seed_text.encode(), filename="first.txt")
+    rows = seed_cells(seed_text)
+    rows[project_line(rows, 1) - 1][8] = "3,000,000"
+
+    import_table(to_text(rows), filename="second.txt")
+
+    second = ImportEvent.objects.get(filename="second.txt")
+    assert second.updated == 1 and second.unchanged == 31
+    new, old = Project.objects.get(no=1).history.all()[:2]
+    assert new.import_event == second
+    delta = new.diff_against(old)
+    assert [
+        (c.field, c.old, c.new) for c in delta.changes if c.field == "budgeted"
+    ] == [("budgeted", 3_191_866, 3_000_000)]
+    assert Project.objects.get(no=1).version == 2
+
+
+def test_a_dry_run_records_no_event(seed_bytes):
+    import_table(seed_bytes, dry_run=True)
+    assert not ImportEvent.objects.exists()
+
+
+def test_an_admin_edit_is_kept_with_who_made_it(admin_client, admin_user, fy2021):
+    project = Project.objects.get(no=1)
+    data = change_form_data(admin_client, project) | {"budgeted": 3_100_000}
+
+    response = admin_client.post(f"/admin/budgets/project/{project.pk}/change/", data)
+
+    assert response.status_code == 302
+    latest = project.history.first()
+    assert latest.history_user == admin_user
+    assert latest.budgeted == 3_100_000
+    assert latest.prev_record.budgeted == 3_191_866
+
+
+def test_the_admin_restores_an_earlier_version(admin_client, fy2021):
+    project = Project.objects.get(no=1)
+    original = project.history.get()
+    admin_client.post(
+        f"/admin/budgets/project/{project.pk}/change/",
+        change_form_data(admin_client, project) | {"budgeted": 3_000_000},
+    )
+    assert Project.objects.get(no=1).budgeted == 3_000_000
+
+    url = f"/admin/budgets/project/{project.pk}/history/{original.history_id}/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data["seen_version"] = Project.objects.get(no=1).version
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert Project.objects.get(no=1).budgeted == 3_191_866
+    assert project.history.count() == 3
+
+
+def test_history_pages_open_in_the_admin(admin_client, fy2021):
+    project = Project.objects.get(no=1)
+    assert (
+        admin_client.get(f"/admin/budgets/project/{project.pk}/history/").status_code
+        == 200
+    )
+    event = ImportEvent.objects.get()
+    page = admin_client.get(f"/admin/budgets/importevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert "融資事業" in page.content.decode()
+
+
+def test_publishing_and_unpublishing_are_recorded(admin_client, fy2021):
+    url = "/admin/budgets/fiscalyear/"
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [fy2021.pk]})
+    admin_client.post(url, {"action": "publish", "_selected_action": [fy2021.pk]})
+
+    states = [r.is_published for r in FiscalYear.history.order_by("history_id")]
+    assert states == [True, False, True]
+    messages = list(
+        LogEntry.objects.order_by("id").values_list("change_message", flat=True)
+    )
+    assert messages == ["非公開にしました", "公開しました"]
+
+
+def test_the_command_import_is_recorded_without_a_user():
+    call_command("import_budget_table", str(SEED))
+    event = ImportEvent.objects.get()
+    assert event.user is None and event.via == "command"
