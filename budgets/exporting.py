@@ -35,6 +35,9 @@ CSV_HEADER = (
     "予算額うちレベルアップ(千円)",
 )
 
+# A backup adds what the open-data columns leave out, so a restore is exact.
+BACKUP_HEADER = (*CSV_HEADER, "表題", "公開", "系譜")
+
 # The published table's words, whatever language the reader's browser asks for.
 CATEGORY_WORDS = {
     Project.Category.NEW: "新規",
@@ -58,7 +61,8 @@ _COLUMNS = (
     "budgeted",
     "budgeted_levelup",
 )
-_TEXT_COLUMNS = {2, 4, 5, 6, 8}
+_BACKUP_COLUMNS = ("fiscal_year__title", "fiscal_year__is_published", "lineage_id")
+_TEXT_COLUMNS = {2, 4, 5, 6, 8, 13}
 
 
 def neutralise(text: str) -> str:
@@ -66,11 +70,14 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def project_rows(queryset: QuerySet[Project]) -> Iterator[list[str | int]]:
+def project_rows(
+    queryset: QuerySet[Project], *, backup: bool = False
+) -> Iterator[list[str | int]]:
     """Yield one CSV row (without header) per project, ordered by year and No."""
+    columns = (*_COLUMNS, *_BACKUP_COLUMNS) if backup else _COLUMNS
     values = (
         queryset.order_by("fiscal_year__year", "no")
-        .values_list(*_COLUMNS)
+        .values_list(*columns)
         .iterator(chunk_size=2000)
     )
     for record in values:
@@ -78,6 +85,8 @@ def project_rows(queryset: QuerySet[Project]) -> Iterator[list[str | int]]:
         for index, value in enumerate(record):
             if value is None:
                 row.append("")
+            elif isinstance(value, bool):
+                row.append(int(value))
             elif index == 7:
                 row.append(CATEGORY_WORDS[value])
             elif index in _TEXT_COLUMNS:
@@ -94,14 +103,20 @@ class _Line:
         return value
 
 
-def csv_chunks(queryset: QuerySet[Project]) -> Iterator[str]:
-    """Yield the CSV as text: the BOM and header, then one line per project."""
+def csv_chunks(queryset: QuerySet[Project], *, backup: bool = False) -> Iterator[str]:
+    """Yield the CSV as text: the BOM and header, then one line per project.
+
+    ``backup`` adds each year's title and published flag and each project's lineage,
+    which the importer reads back, so a backup restores exactly.
+    """
     writer = csv.writer(_Line())
-    yield BOM + writer.writerow(CSV_HEADER)
-    for row in project_rows(queryset):
+    yield BOM + writer.writerow(BACKUP_HEADER if backup else CSV_HEADER)
+    for row in project_rows(queryset, backup=backup):
         yield writer.writerow(row)
 
 
-def write_csv(queryset: QuerySet[Project], stream: IO[str]) -> None:
-    for chunk in csv_chunks(queryset):
+def write_csv(
+    queryset: QuerySet[Project], stream: IO[str], *, backup: bool = False
+) -> None:
+    for chunk in csv_chunks(queryset, backup=backup):
         stream.write(chunk)

@@ -71,6 +71,9 @@ COLUMN_LABELS = {
     "requested_levelup": "要求額（うちレベルアップ）",
     "budgeted": "予算額",
     "budgeted_levelup": "予算額（うちレベルアップ）",
+    "title": "表題",
+    "published": "公開",
+    "lineage": "系譜",
 }
 
 # Header spellings (after normalise_label) -> column key.
@@ -97,6 +100,10 @@ HEADER_SPELLINGS = {
     "要求額うちレベルアップ": "requested_levelup",
     "予算額": "budgeted",
     "予算額うちレベルアップ": "budgeted_levelup",
+    # the backup's extra columns (export_budget_table --backup)
+    "表題": "title",
+    "公開": "published",
+    "系譜": "lineage",
 }
 
 REQUIRED_COLUMNS = (
@@ -123,6 +130,16 @@ CATEGORY_SPELLINGS = {
     "拡充": Project.Category.LEVELUP,
     "levelup": Project.Category.LEVELUP,
     "level-up": Project.Category.LEVELUP,
+}
+
+PUBLISHED_WORDS = {
+    "1": True,
+    "true": True,
+    "公開": True,
+    "0": False,
+    "false": False,
+    "下書き": False,
+    "非公開": False,
 }
 
 TEXT_LIMITS = {"department": 200, "section": 200, "name": 300, "theme_name": 300}
@@ -212,6 +229,10 @@ class ProjectRow:
     requested_levelup: int | None
     budgeted: int
     budgeted_levelup: int | None
+    # from a backup only
+    title: str | None = None
+    published: bool | None = None
+    lineage_key: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COMPARED_FIELDS}
@@ -235,6 +256,7 @@ class ParsedTable:
     source: Source
     rows: list[ProjectRow] = field(default_factory=list)
     titles: dict[int, str] = field(default_factory=dict)  # year -> title as published
+    published: dict[int, bool] = field(default_factory=dict)  # from a backup
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -618,6 +640,17 @@ def _parse_project_row(line, cells, default_year, problem):
     if ok and category is not None:
         for key, message in amount_problems(category=category, **amounts):
             bad(message, key)
+    backup: dict[str, Any] = {}
+    if "title" in cells:
+        backup["title"] = _cell_text(cells["title"]) or None
+    if "published" in cells:
+        flag = normalise_label(_cell_text(cells["published"]))
+        if flag in PUBLISHED_WORDS:
+            backup["published"] = PUBLISHED_WORDS[flag]
+        else:
+            bad(_("公開は 1（公開）か 0（下書き）で入力してください。"), "published")
+    if "lineage" in cells:
+        backup["lineage_key"] = _cell_text(cells["lineage"]) or None
     if not ok:
         return None
     return ProjectRow(
@@ -632,11 +665,27 @@ def _parse_project_row(line, cells, default_year, problem):
         category=category,
         description=texts["description"],
         **amounts,
+        **backup,
     )
 
 
 def _check_table(table: ParsedTable, problem) -> None:
     """Rules across rows: No unique in a year, one name for each theme."""
+    for row in table.rows:
+        for key, found, target in (
+            ("title", row.title, table.titles),
+            ("published", row.published, table.published),
+        ):
+            if found is None:
+                continue
+            if target.setdefault(row.year, found) != found:
+                problem(
+                    _("同じ年度の「%(column)s」が行によって違います。")
+                    % {"column": COLUMN_LABELS[key]},
+                    row.line,
+                    COLUMN_LABELS[key],
+                    str(found),
+                )
     first_line: dict[tuple[int, int], int] = {}
     theme_names: dict[tuple[int, int], tuple[str, int]] = {}
     for row in table.rows:
@@ -709,6 +758,7 @@ class YearPlan:
     previous_year: int | None = None
     previous_totals: dict[str, int] | None = None
     title_change: tuple[str, str] | None = None
+    publish: bool = False  # a backup says this year was published
 
     @property
     def rows(self) -> list[ProjectRow]:
@@ -742,7 +792,10 @@ class ImportPlan:
         return bool(
             any(plan.has_changes for plan in self.years)
             or (self.prune and self.count("missing"))
-            or (self.publish and any(not self._is_published(p) for p in self.years))
+            or any(
+                (self.publish or p.publish) and not self._is_published(p)
+                for p in self.years
+            )
         )
 
     @staticmethod
@@ -813,7 +866,12 @@ def plan_import(table: ParsedTable, *, prune: bool = False, publish: bool = Fals
     for year in years:
         fiscal_year = fiscal_years.get(year)
         title = table.titles.get(year, "")
-        plan = YearPlan(year=year, title=title, fiscal_year=fiscal_year)
+        plan = YearPlan(
+            year=year,
+            title=title,
+            fiscal_year=fiscal_year,
+            publish=table.published.get(year, False),
+        )
         if fiscal_year is not None and title and fiscal_year.title != title:
             plan.title_change = (fiscal_year.title, title)
         seen_themes: set[int] = set()
@@ -831,7 +889,7 @@ def plan_import(table: ParsedTable, *, prune: bool = False, publish: bool = Fals
             current = existing.get((year, row.no))
             if current is None:
                 plan.new.append(row)
-                link = _find_link(row, earlier)
+                link = None if row.lineage_key else _find_link(row, earlier)
                 if link is not None:
                     plan.links.append(link)
                 continue
@@ -999,16 +1057,38 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
         )
     }
     pruned = 0
+    keyed: dict[str, int] = {}  # a backup's lineage key -> the lineage made for it
     for year_plan in plan.years:
-        fiscal_year = _write_fiscal_year(year_plan, publish=plan.publish)
+        fiscal_year = _write_fiscal_year(
+            year_plan, publish=plan.publish or year_plan.publish
+        )
         theme_ids = _write_themes(year_plan, fiscal_year, writer)
         links = {id(link.row): link.lineage_id for link in year_plan.links}
-        unlinked = [row for row in year_plan.new if id(row) not in links]
-        lineages = ProjectLineage.objects.bulk_create(
-            [ProjectLineage() for _row in unlinked], batch_size=BATCH_SIZE
+        links.update(
+            {
+                id(row): keyed[row.lineage_key]
+                for row in year_plan.new
+                if row.lineage_key in keyed
+            }
         )
-        for row, lineage in zip(unlinked, lineages, strict=True):
+        unlinked = [row for row in year_plan.new if id(row) not in links]
+        fresh: list[ProjectRow] = []  # rows of one key share one new lineage
+        fresh_keys: set[str] = set()
+        for row in unlinked:
+            if row.lineage_key is None or row.lineage_key not in fresh_keys:
+                fresh.append(row)
+                if row.lineage_key is not None:
+                    fresh_keys.add(row.lineage_key)
+        lineages = ProjectLineage.objects.bulk_create(
+            [ProjectLineage() for _row in fresh], batch_size=BATCH_SIZE
+        )
+        for row, lineage in zip(fresh, lineages, strict=True):
             links[id(row)] = lineage.pk
+            if row.lineage_key is not None:
+                keyed[row.lineage_key] = lineage.pk
+        for row in unlinked:
+            if id(row) not in links:
+                links[id(row)] = keyed[row.lineage_key]
         writer.create(
             Project,
             [

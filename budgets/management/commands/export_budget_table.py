@@ -19,10 +19,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-drafts",
             action="store_true",
-            help="Also export unpublished years (for backups).",
+            help="Also export unpublished years.",
+        )
+        parser.add_argument(
+            "--backup",
+            action="store_true",
+            help=(
+                "A backup: every year, drafts included, with the columns 表題, 公開 "
+                "and 系譜 that import_budget_table reads back."
+            ),
         )
 
-    def handle(self, *args, year, output, include_drafts, **options):
+    def handle(self, *args, year, output, include_drafts, backup, **options):
+        include_drafts = include_drafts or backup
         projects = Project.objects.all()
         if not include_drafts:
             projects = projects.published()
@@ -39,8 +48,8 @@ class Command(BaseCommand):
             stream = open(
                 sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False
             )
-            write_csv(projects, stream)
+            write_csv(projects, stream, backup=backup)
             stream.flush()
             return
         with output.open("w", encoding="utf-8", newline="") as stream:
-            write_csv(projects, stream)
+            write_csv(projects, stream, backup=backup)
