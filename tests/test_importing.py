@@ -408,3 +408,25 @@ def test_formula_like_text_round_trips_through_the_csv(fy2021):
 
     assert report.counts()["changed"] == 0
     assert Project.objects.get(no=1).name == "=HYPERLINK(1)"
+
+
+def test_a_bad_cell_in_an_xlsx_is_named_by_its_sheet_row(seed_text):
+    rows: list[list[object]] = [["令和3年度当初予算"], [], *seed_cells(seed_text)[6:]]
+    rows[10][6] = "12万"
+
+    report = import_table(to_xlsx(rows))
+
+    assert not report.ok
+    problem = report.problems[0]
+    assert (problem.line, problem.column, problem.unit) == (11, "要求額", "row")
+    assert "11行目（シートの行）" in str(problem)
+
+
+def test_a_bad_row_in_a_cp932_csv_is_named_by_its_line(seed_text):
+    rows = seed_cells(seed_text.replace("₂", "2"))
+    line = project_line(rows, 12)
+    rows[line - 1][8] = "▲5,000"
+
+    report = import_table(to_csv(rows, "cp932"))
+
+    assert [(p.line, p.column) for p in report.problems] == [(line, "予算額")]
