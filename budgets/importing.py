@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from budgets import eras
+from budgets import caching, eras
 from budgets.amounts import AmountError, parse_amount
 from budgets.exporting import FORMULA_PREFIXES
 from budgets.models import (
@@ -145,6 +145,7 @@ PUBLISHED_WORDS = {
 TEXT_LIMITS = {"department": 200, "section": 200, "name": 300, "theme_name": 300}
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
+_SPACES = re.compile(r"\s+")
 PAGE_NUMBER = re.compile(r"^[-‐－―—–\s]*\d{1,4}[-‐－―—–\s]*$")
 
 
@@ -398,7 +399,12 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
         filled = [(i, t) for i, t in enumerate(texts) if t]
         if not filled:
             continue
-        header = _header_mapping(row.cells)
+        # a header names 事業名; checking that first keeps data rows cheap
+        header = (
+            _header_mapping(row.cells)
+            if any("事業名" in _SPACES.sub("", text) for text in texts)
+            else None
+        )
         if header is not None:
             for name in [texts[i] for i, _t in filled if i not in header]:
                 problem(
@@ -1294,6 +1300,7 @@ def import_table(
             if report.plan.has_changes:
                 report.pruned = apply_plan(report.plan, event=event, user=user)
                 report.written = True
+                caching.data_changed()
                 if report.pruned:
                     event.deleted = report.pruned
                     event.save(update_fields=["deleted"])
