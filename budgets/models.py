@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from budgets import eras
@@ -380,7 +381,10 @@ class Project(models.Model):
         related_name="projects",
         verbose_name=_("施策の柱"),
     )
-    no = models.PositiveIntegerField(_("No"), validators=[MinValueValidator(1)])
+    # with a context: Django's own Japanese catalogue reads a bare "No" as いいえ
+    no = models.PositiveIntegerField(
+        pgettext_lazy("project number", "No"), validators=[MinValueValidator(1)]
+    )
     section = models.ForeignKey(
         Section,
         on_delete=models.PROTECT,

@@ -43,6 +43,7 @@ _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACE = re.compile(r"\s+")
+_INVISIBLE = ("\u200b", "\ufeff")
 _THOUSAND_YEN_UNIT = re.compile(r"\((?:単位:?)?千円\)")
 _PARENTHESES = str.maketrans("", "", "()（）")
 
@@ -59,7 +60,10 @@ def clean_cell(s: str | None) -> str:
     """Trim surrounding whitespace (incl. U+3000, NBSP, BOM); keep the inside."""
     if s is None:
         return ""
-    return _EDGE_SPACE.sub("", s)
+    s = s.strip()  # Unicode whitespace, U+3000 and NBSP included
+    if s[:1] in _INVISIBLE or s[-1:] in _INVISIBLE:
+        s = _EDGE_SPACE.sub("", s)
+    return s
 
 
 def normalise_label(s: str) -> str:

@@ -15,7 +15,8 @@ def make_fiscal_year(**kwargs) -> FiscalYear:
 
 
 def make_theme(**kwargs) -> Theme:
-    kwargs.setdefault("fiscal_year", make_fiscal_year())
+    if "fiscal_year" not in kwargs:
+        kwargs["fiscal_year"] = make_fiscal_year()
     kwargs.setdefault("number", 1)
     kwargs.setdefault("name", "新たな時代に対応した区民サービスへ転換する取組")
     return Theme.objects.create(**kwargs)

@@ -75,6 +75,7 @@ def empty_the_database() -> None:
 def test_backup_then_restore_into_an_empty_database_is_the_same_site(
     client, seed_text, tmp_path
 ):
+    empty_the_database()  # identifiers from 1, as in the database restored into
     build_three_years(seed_text)
     before = public_site(client)
     assert before["/years/2023/"][0] == 404
