@@ -1,0 +1,78 @@
+"""The API's filters: the public list's ProjectFilter, with whole-number amounts.
+
+The parameter names and meanings are the list page's (``year``, ``theme``,
+``department``, ``section``, ``category``, ``q``, ``budgeted_min``, ``budgeted_max``,
+``sort``). Only the two amount bounds differ: the page accepts any decimal, the API
+asks for what its schema promises, a whole number of 千円 from 0 to the largest amount
+the database holds.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from budgets.filters import ProjectFilter
+from budgets.models import Department, FiscalYear, Section, Theme
+
+AMOUNT_MAX = 2**63 - 1  # BigIntegerField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class APIProjectFilter(ProjectFilter):
+    budgeted_min = IntegerFilter(
+        label=_("予算額（千円）の下限"),
+        field_name="budgeted",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=AMOUNT_MAX,
+    )
+    budgeted_max = IntegerFilter(
+        label=_("予算額（千円）の上限"),
+        field_name="budgeted",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=AMOUNT_MAX,
+    )
+
+
+def year_filter(path: str) -> django_filters.ModelChoiceFilter:
+    """``year``: keep what belongs to one published fiscal year."""
+    return django_filters.ModelChoiceFilter(
+        label=_("年度"),
+        field_name=path,
+        to_field_name="year",
+        queryset=FiscalYear.objects.published(),
+        distinct=True,
+    )
+
+
+class ThemeFilter(django_filters.FilterSet):
+    year = year_filter("fiscal_year")
+
+    class Meta:
+        model = Theme
+        fields: list[str] = []
+
+
+class DepartmentFilter(django_filters.FilterSet):
+    year = year_filter("sections__projects__fiscal_year")
+
+    class Meta:
+        model = Department
+        fields: list[str] = []
+
+
+class SectionFilter(django_filters.FilterSet):
+    year = year_filter("projects__fiscal_year")
+    department = django_filters.ModelChoiceFilter(
+        label=_("部"), queryset=Department.objects.all()
+    )
+
+    class Meta:
+        model = Section
+        fields: list[str] = []

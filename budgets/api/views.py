@@ -1,0 +1,210 @@
+"""The API's endpoints. Read-only, and only published fiscal years are ever served."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound
+
+from budgets.api.filters import (
+    AMOUNT_MAX,
+    APIProjectFilter,
+    DepartmentFilter,
+    SectionFilter,
+    ThemeFilter,
+)
+from budgets.api.pagination import ForgivingPageNumberPagination
+from budgets.models import Department, FiscalYear, Project, Section, Theme
+from budgets.serializers import (
+    DepartmentSerializer,
+    FiscalYearSerializer,
+    ProjectSerializer,
+    SectionSerializer,
+    ThemeSerializer,
+)
+
+BAD_PARAMETERS = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="A parameter is invalid: for each one, the reasons (in Japanese).",
+)
+NOT_FOUND = OpenApiResponse(
+    response=inline_serializer("NotFound", fields={"detail": serializers.CharField()}),
+    description="No such object in a published fiscal year.",
+)
+AMOUNT_BOUND = {"type": "integer", "minimum": 0, "maximum": AMOUNT_MAX}
+
+
+def published_projects() -> QuerySet[Project]:
+    return Project.objects.published().with_related()
+
+
+class OpenAccessMixin:
+    """Let any web page read the API (open data): Access-Control-Allow-Origin *."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class PublicAPIMixin(OpenAccessMixin):
+    pagination_class = ForgivingPageNumberPagination
+    # any segment, so a malformed id gets the API's JSON 404, not an HTML page
+    lookup_value_regex = "[^/]+"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published fiscal years with their totals",
+        responses={200: FiscalYearSerializer(many=True), 400: BAD_PARAMETERS},
+    ),
+    retrieve=extend_schema(
+        summary="One published fiscal year with its totals",
+        responses={200: FiscalYearSerializer, 404: NOT_FOUND},
+    ),
+)
+class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = FiscalYear.objects.published().order_by("-year")
+    serializer_class = FiscalYearSerializer
+    filter_backends: list = []
+    lookup_field = "year"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Policy themes (施策の柱) of published years",
+        responses={200: ThemeSerializer(many=True), 400: BAD_PARAMETERS},
+    ),
+    retrieve=extend_schema(
+        summary="One policy theme", responses={200: ThemeSerializer, 404: NOT_FOUND}
+    ),
+)
+class ThemeViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = (
+        Theme.objects.filter(fiscal_year__is_published=True)
+        .select_related("fiscal_year")
+        .order_by("-fiscal_year__year", "number")
+    )
+    serializer_class = ThemeSerializer
+    filterset_class = ThemeFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Departments (部) with projects in published years",
+        responses={200: DepartmentSerializer(many=True), 400: BAD_PARAMETERS},
+    ),
+    retrieve=extend_schema(
+        summary="One department",
+        responses={200: DepartmentSerializer, 404: NOT_FOUND},
+    ),
+)
+class DepartmentViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Department.objects.filter(
+        Exists(Project.objects.published().filter(section__department=OuterRef("pk")))
+    ).order_by("name", "id")
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Sections (課) with projects in published years",
+        responses={200: SectionSerializer(many=True), 400: BAD_PARAMETERS},
+    ),
+    retrieve=extend_schema(
+        summary="One section", responses={200: SectionSerializer, 404: NOT_FOUND}
+    ),
+)
+class SectionViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = (
+        Section.objects.filter(
+            Exists(Project.objects.published().filter(section=OuterRef("pk")))
+        )
+        .select_related("department")
+        .order_by("department__name", "name", "id")
+    )
+    serializer_class = SectionSerializer
+    filterset_class = SectionFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Projects of published years: the list page's filters and sorting",
+        parameters=[
+            OpenApiParameter(
+                "budgeted_min",
+                AMOUNT_BOUND,
+                description="予算額 (千円) at least this.",
+            ),
+            OpenApiParameter(
+                "budgeted_max",
+                AMOUNT_BOUND,
+                description="予算額 (千円) at most this.",
+            ),
+        ],
+        responses={200: ProjectSerializer(many=True), 400: BAD_PARAMETERS},
+    ),
+)
+class ProjectViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = published_projects()
+    serializer_class = ProjectSerializer
+    filterset_class = APIProjectFilter
+
+
+class PublishedProjectMixin(OpenAccessMixin):
+    """Find the project of ``year`` and ``no`` in a published year, or answer 404."""
+
+    def get_project(self) -> Project:
+        year, no = self.kwargs["year"], self.kwargs["no"]
+        if not (year.isdigit() and no.isdigit()):
+            raise NotFound
+        return get_object_or_404(published_projects(), fiscal_year__year=year, no=no)
+
+
+YEAR_AND_NO = [
+    OpenApiParameter("year", int, OpenApiParameter.PATH, description="年度 (西暦)."),
+    OpenApiParameter("no", int, OpenApiParameter.PATH, description="No in that year."),
+]
+
+
+@extend_schema(
+    summary="One project (its permalink: year and No)",
+    parameters=YEAR_AND_NO,
+    responses={200: ProjectSerializer, 404: NOT_FOUND},
+)
+class ProjectDetailView(PublishedProjectMixin, generics.RetrieveAPIView):
+    serializer_class = ProjectSerializer
+
+    def get_object(self) -> Project:
+        return self.get_project()
+
+
+@extend_schema(
+    summary="The same project in every published year, oldest first",
+    parameters=YEAR_AND_NO,
+    responses={200: ProjectSerializer(many=True), 404: NOT_FOUND},
+)
+class ProjectHistoryView(PublishedProjectMixin, generics.ListAPIView):
+    serializer_class = ProjectSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        project = self.get_project()
+        if project.lineage_id is None:
+            return published_projects().filter(pk=project.pk)
+        return (
+            published_projects()
+            .filter(lineage=project.lineage_id)
+            .order_by("fiscal_year__year", "no")
+        )

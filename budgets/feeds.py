@@ -1,0 +1,147 @@
+"""The Atom feed of newly published years and of corrections to published projects.
+
+There is no correction log, so the feed derives its entries from the timestamps the
+records already have:
+
+- a **published year**: each published FiscalYear, dated by its ``updated_at``.
+  Publishing saves the year (the admin action and ``--publish`` both do), so this is
+  when it went public, unless the year itself was edited again later;
+- a **correction**: a project of a published year whose ``updated_at`` is later than
+  both its own creation (by more than a save takes) and its year's ``updated_at``,
+  i.e. a project changed after its year was published. Each change of the same
+  project is its own entry (the id carries the time). Changes made while the year
+  was a draft are not corrections. Limits: a later edit of the year itself hides the
+  corrections made before it, and a deleted project leaves no entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.syndication.views import Feed
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from budgets import amounts
+from budgets.models import FiscalYear, Project
+
+ENTRIES = 50
+# save() stamps created_at and updated_at one after the other: not a correction.
+SAVE_TIME = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    description: str
+    link: str
+    updated: datetime
+    guid: str
+    is_correction: bool
+
+
+def corrected_projects() -> QuerySet[Project]:
+    """Return the published projects changed after their year was published."""
+    return (
+        Project.objects.published()
+        .filter(updated_at__gt=F("created_at") + SAVE_TIME)
+        .filter(updated_at__gt=F("fiscal_year__updated_at"))
+        .with_related()
+    )
+
+
+def feed_entries(
+    absolute: Callable[[str], str], *, limit: int = ENTRIES
+) -> list[Entry]:
+    """Return the newest entries first: published years and corrections."""
+    entries = [_published(fy, absolute) for fy in FiscalYear.objects.published()]
+    entries += [
+        _correction(project, absolute)
+        for project in corrected_projects().order_by("-updated_at")[:limit]
+    ]
+    entries.sort(key=lambda entry: entry.updated, reverse=True)
+    return entries[:limit]
+
+
+def _published(fiscal_year: FiscalYear, absolute) -> Entry:
+    totals = fiscal_year.projects.totals()
+    link = fiscal_year.get_absolute_url()
+    return Entry(
+        title=_("%(year)sの表を公開しました") % {"year": fiscal_year.label},
+        description=_(
+            "%(title)s：事業 %(count)s 件、要求額 %(requested)s 千円、"
+            "予算額 %(budgeted)s 千円。"
+        )
+        % {
+            "title": fiscal_year.display_title,
+            "count": totals["count"],
+            "requested": amounts.format_thousands(totals["requested"]),
+            "budgeted": amounts.format_thousands(totals["budgeted"]),
+        },
+        link=link,
+        updated=fiscal_year.updated_at,
+        guid=absolute(link) + "#published",
+        is_correction=False,
+    )
+
+
+def _correction(project: Project, absolute) -> Entry:
+    link = project.get_absolute_url()
+    return Entry(
+        title=_("訂正：%(project)s") % {"project": project},
+        description=_(
+            "公開後に内容が更新されました。現在の値：要求額 %(requested)s 千円、"
+            "予算額 %(budgeted)s 千円。"
+        )
+        % {
+            "requested": amounts.format_thousands(project.requested),
+            "budgeted": amounts.format_thousands(project.budgeted),
+        },
+        link=link,
+        updated=project.updated_at,
+        guid=absolute(link) + "#updated-" + project.updated_at.isoformat(),
+        is_correction=True,
+    )
+
+
+class UpdatesFeed(Feed):
+    feed_type = Atom1Feed
+    title = gettext_lazy("港区 新規事業及びレベルアップ事業一覧：公開と訂正")
+    subtitle = gettext_lazy("新しく公開した年度と、公開後に訂正した事業のお知らせ")
+    link = reverse_lazy("opendata:data")
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> HttpRequest:
+        return request
+
+    def items(self, request: HttpRequest) -> list[Entry]:
+        return feed_entries(request.build_absolute_uri)
+
+    def item_title(self, item: Entry) -> str:
+        return item.title
+
+    def item_description(self, item: Entry) -> str:
+        return item.description
+
+    def item_link(self, item: Entry) -> str:
+        return item.link
+
+    def item_guid(self, item: Entry) -> str:
+        return item.guid
+
+    def item_guid_is_permalink(self, item: Entry) -> bool:
+        return False
+
+    def item_pubdate(self, item: Entry) -> datetime:
+        return item.updated
+
+    def item_updateddate(self, item: Entry) -> datetime:
+        return item.updated
+
+    def item_categories(self, item: Entry) -> list[str]:
+        return [_("訂正") if item.is_correction else _("公開")]

@@ -1,0 +1,586 @@
+"""Open data: the files of /data/, their data dictionary, licence and datapackage.json.
+
+Every published year is offered as
+
+- CSV, UTF-8 with a BOM: ``budgets.exporting.csv_chunks``, the project's own format;
+- CSV, cp932 (Shift_JIS as Windows and Excel write it), for older tools. cp932 lacks
+  some characters (FY2021 No 22 has "CO ₂", U+2082). Such a character is written as
+  the first of these that cp932 can encode: the ideograph a radical look-alike stands
+  for (⺠ → 民), the character Windows uses for it (— → ―), its NFKC form (₂ → 2),
+  else an HTML numeric reference (𠮷 → ``&#x20BB7;``), so nothing is lost silently.
+  The /data/ page lists every such replacement in the published data;
+- XLSX: amounts as numbers, text as text cells that a spreadsheet never runs as a
+  formula, and a second sheet with the data dictionary and the licence;
+- JSON: the projects with the API's field names, amounts as numbers, ``null`` for
+  "not applicable".
+
+``datapackage_descriptor`` describes the UTF-8 CSVs as a Frictionless Data Package
+(Table Schema per file) with a Fiscal Data Package ``model``: amounts as measures in
+JPY with factor 1000, requested as phase "proposed" and budgeted as "approved", the
+department and section as the administrative classification, the policy theme as the
+functional one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from budgets.exporting import CATEGORY_WORDS, CSV_HEADER, neutralise, project_rows
+from budgets.models import FiscalYear, Project
+from budgets.text import fix_lookalikes
+
+TITLE = "港区 新規事業及びレベルアップ事業一覧"
+TITLE_EN = "Minato City: new and level-up projects of the initial budget"
+SOURCE_TITLE = "港区「新規事業及びレベルアップ事業一覧」（港区ウェブサイト）"
+SOURCE_URL = "https://www.city.minato.tokyo.jp/"
+LICENCE_NAME = "CC-BY-4.0"
+LICENCE_TITLE = "クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+GOVERNMENT_TERMS = "政府標準利用規約（第2.0版）"
+ATTRIBUTION = (
+    "出典：港区「新規事業及びレベルアップ事業一覧」"
+    f"（港区ウェブサイト {SOURCE_URL}）を加工して作成"
+)
+ATTRIBUTION_EN = (
+    "Source: Minato City, 新規事業及びレベルアップ事業一覧 (List of new and level-up "
+    f"projects), Minato City website ({SOURCE_URL}); processed by this site."
+)
+
+FORMATS = ("csv", "cp932.csv", "xlsx", "json")
+CP932 = "cp932"
+CP932_CHARSET = "Windows-31J"  # the IANA name of cp932
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the open data: its CSV header, its JSON key, what it means."""
+
+    header: str
+    key: str
+    type: str
+    ja: str
+    en: str
+    unit_ja: str = ""
+    unit_en: str = ""
+    required: bool = True
+
+    @property
+    def is_amount(self) -> bool:
+        return self.unit_en == "1,000 JPY"
+
+
+_TEXT_NOTE_JA = (
+    "（CSV では = + - @ などで始まる値の先頭に ' を付け、数式になるのを防いでいます）"
+)
+_TEXT_NOTE_EN = (
+    " (in the CSV, a value starting with = + - @ gets a leading ' so that a "
+    "spreadsheet never runs it as a formula)"
+)
+
+DICTIONARY: tuple[Column, ...] = (
+    Column(
+        "年度",
+        "year",
+        "integer",
+        "会計年度が始まる西暦年。令和3年度は 2021（2021年4月〜2022年3月）。",
+        "Fiscal year, as the Western year it starts in: 2021 is 令和3年度 "
+        "(April 2021 to March 2022).",
+        "年",
+        "year",
+    ),
+    Column(
+        "施策番号",
+        "theme_number",
+        "integer",
+        "施策の柱の番号（年度ごとに振られます）。",
+        "Number of the policy theme (施策の柱), within the year.",
+    ),
+    Column(
+        "施策名",
+        "theme_name",
+        "string",
+        "施策の柱の名称。" + _TEXT_NOTE_JA,
+        "Name of the policy theme." + _TEXT_NOTE_EN,
+    ),
+    Column(
+        "No",
+        "no",
+        "integer",
+        "その年度の表での事業の番号。年度と No で事業が一つに決まります。",
+        "Number of the project in that year's table; year and No identify it.",
+    ),
+    Column(
+        "部",
+        "department",
+        "string",
+        "事業を担当する部。" + _TEXT_NOTE_JA,
+        "Department (部) in charge of the project." + _TEXT_NOTE_EN,
+    ),
+    Column(
+        "課名",
+        "section",
+        "string",
+        "事業を担当する課（または担当）。" + _TEXT_NOTE_JA,
+        "Section (課) or office (担当) in charge." + _TEXT_NOTE_EN,
+    ),
+    Column(
+        "事業名",
+        "name",
+        "string",
+        "事業の名称。" + _TEXT_NOTE_JA,
+        "Name of the project." + _TEXT_NOTE_EN,
+    ),
+    Column(
+        "二次経費区分",
+        "category",
+        "string",
+        "「新規」（新しい事業）か「レベルアップ」（既存事業の拡充）か。"
+        "JSON と API では new / levelup。",
+        "新規 (a new project) or レベルアップ (level-up of an existing one); "
+        "new / levelup in JSON and the API.",
+    ),
+    Column(
+        "事業内容",
+        "description",
+        "string",
+        "事業の内容。" + _TEXT_NOTE_JA,
+        "What the project does." + _TEXT_NOTE_EN,
+        required=False,
+    ),
+    Column(
+        "要求額(千円)",
+        "requested",
+        "integer",
+        "部が要求した額。0 は 0 千円です。",
+        "Amount the department requested (budget phase: proposed). 0 is a real zero.",
+        "千円",
+        "1,000 JPY",
+    ),
+    Column(
+        "要求額うちレベルアップ(千円)",
+        "requested_levelup",
+        "integer",
+        "要求額のうちレベルアップ分。新規事業は空欄（JSON では null）で、"
+        "該当なしを表します。",
+        "Part of the requested amount that is the level-up. Empty (null in JSON) "
+        "for new projects: not applicable, which is not 0.",
+        "千円",
+        "1,000 JPY",
+        required=False,
+    ),
+    Column(
+        "予算額(千円)",
+        "budgeted",
+        "integer",
+        "当初予算で決まった額。",
+        "Amount approved in the initial budget (budget phase: approved).",
+        "千円",
+        "1,000 JPY",
+    ),
+    Column(
+        "予算額うちレベルアップ(千円)",
+        "budgeted_levelup",
+        "integer",
+        "予算額のうちレベルアップ分。新規事業は空欄（JSON では null）。",
+        "Part of the approved amount that is the level-up. Empty (null in JSON) "
+        "for new projects.",
+        "千円",
+        "1,000 JPY",
+        required=False,
+    ),
+)
+
+_VALUES = (
+    "fiscal_year__year",
+    "theme__number",
+    "theme__name",
+    "no",
+    "section__department__name",
+    "section__name",
+    "name",
+    "category",
+    "description",
+    "requested",
+    "requested_levelup",
+    "budgeted",
+    "budgeted_levelup",
+)
+
+
+def published_years() -> QuerySet[FiscalYear]:
+    return FiscalYear.objects.published().order_by("year")
+
+
+def projects_of(year: int | None) -> QuerySet[Project]:
+    """Return the published projects of one year, or of every published year."""
+    projects = Project.objects.published()
+    return projects if year is None else projects.filter(fiscal_year__year=year)
+
+
+def filename(year: int | None, fmt: str) -> str:
+    """Return a file's name: minato-budget-2021.csv, minato-budget-all.cp932.csv …"""
+    return f"minato-budget-{year or 'all'}.{fmt}"
+
+
+def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
+    """Yield each project as a dict of the dictionary's keys, raw values, None kept."""
+    keys = [column.key for column in DICTIONARY]
+    rows = (
+        queryset.order_by("fiscal_year__year", "no")
+        .values_list(*_VALUES)
+        .iterator(chunk_size=2000)
+    )
+    for row in rows:
+        yield dict(zip(keys, row, strict=True))
+
+
+# --- cp932 -----------------------------------------------------------------
+
+# Where Windows (cp932) has its own code point for a character Unicode spells
+# otherwise; the rest of the usual "Shift_JIS vs cp932" pairs encode as they are.
+CP932_EQUIVALENTS = {
+    "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR (cp932 0x815C)
+}
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A character that the cp932 files write differently, and where it is."""
+
+    year: int
+    no: int
+    column: str
+    original: str
+    replacement: str
+
+    @property
+    def codepoint(self) -> str:
+        return f"U+{ord(self.original):04X}"
+
+    @property
+    def name(self) -> str:
+        return unicodedata.name(self.original, "")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode(CP932)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def cp932_replacement(char: str) -> str:
+    """Return what the cp932 files write for one character cp932 cannot encode."""
+    for candidate in (
+        fix_lookalikes(char),
+        CP932_EQUIVALENTS.get(char, ""),
+        unicodedata.normalize("NFKC", char),
+    ):
+        if candidate and candidate != char and _encodable(candidate):
+            return candidate
+    return f"&#x{ord(char):X};"
+
+
+def to_cp932_text(text: str) -> str:
+    """Return text that cp932 encodes, each missing character replaced as documented."""
+    if _encodable(text):
+        return text
+    return "".join(
+        char if _encodable(char) else cp932_replacement(char) for char in text
+    )
+
+
+def cp932_replacements(queryset: QuerySet[Project]) -> list[Replacement]:
+    """List every character of the projects that the cp932 files write differently."""
+    text_columns = [column for column in DICTIONARY if column.type == "string"]
+    found: set[Replacement] = set()
+    for record in records(queryset):
+        for column in text_columns:
+            value = record[column.key]
+            if not value or _encodable(value):
+                continue
+            for char in dict.fromkeys(value):
+                if not _encodable(char):
+                    found.add(
+                        Replacement(
+                            year=record["year"],
+                            no=record["no"],
+                            column=column.header,
+                            original=char,
+                            replacement=cp932_replacement(char),
+                        )
+                    )
+    return sorted(found, key=lambda r: (r.year, r.no, r.column, r.original))
+
+
+def cp932_csv(queryset: QuerySet[Project]) -> bytes:
+    """Return the CSV in cp932: same header, rows and amounts as the UTF-8 CSV."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in project_rows(queryset):
+        writer.writerow(
+            [
+                neutralise(to_cp932_text(cell)) if isinstance(cell, str) else cell
+                for cell in row
+            ]
+        )
+    return buffer.getvalue().encode(CP932)
+
+
+# --- XLSX ------------------------------------------------------------------
+
+_SAFE_TEXT = "s"  # openpyxl's data type of a plain string cell
+
+
+def _text_cell(cell, value: str) -> None:
+    """Store value as text, never a formula, shown as written (=1+1 stays =1+1)."""
+    cell.value = value
+    cell.data_type = _SAFE_TEXT
+    if value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        cell.quotePrefix = True
+
+
+def xlsx(queryset: QuerySet[Project]) -> bytes:
+    """Return the projects as an XLSX workbook: the table, then the dictionary."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "事業一覧"
+    sheet.append(CSV_HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row_number, record in enumerate(records(queryset), start=2):
+        for column_number, column in enumerate(DICTIONARY, start=1):
+            value = record[column.key]
+            cell = sheet.cell(row=row_number, column=column_number)
+            if value is None:
+                continue
+            if column.key == "category":
+                value = CATEGORY_WORDS[value]
+            if isinstance(value, str):
+                _text_cell(cell, value)
+            else:
+                cell.value = value
+                if column.is_amount:
+                    cell.number_format = "#,##0"
+    sheet.freeze_panes = "A2"
+    for letter, width in zip(
+        "ABCDEFGHI", (8, 8, 30, 6, 20, 20, 30, 12, 60), strict=True
+    ):
+        sheet.column_dimensions[letter].width = width
+    _dictionary_sheet(workbook.create_sheet("項目の説明"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _dictionary_sheet(sheet) -> None:
+    for label, value in (
+        ("表題", TITLE),
+        ("出典の表示", ATTRIBUTION),
+        ("ライセンス", f"{LICENCE_TITLE} {LICENCE_URL}"),
+        ("", f"{GOVERNMENT_TERMS}に準拠した原データを加工したものです。"),
+        ("単位", "金額は千円。空欄は該当なし（0 ではありません）。"),
+    ):
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append(["列", "意味", "Meaning", "単位 / Unit"])
+    for column in DICTIONARY:
+        row = sheet.max_row + 1
+        for number, value in enumerate(
+            (column.header, column.ja, column.en, column.unit_ja), start=1
+        ):
+            _text_cell(sheet.cell(row=row, column=number), value)
+    for letter, width in zip("ABCD", (28, 60, 60, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+# --- JSON ------------------------------------------------------------------
+
+
+def json_document(queryset: QuerySet[Project], *, years: Sequence[int]) -> dict:
+    """Return the projects with the dictionary, licence and attribution around them."""
+    projects = []
+    for record in records(queryset):
+        record["category_label"] = CATEGORY_WORDS[record["category"]]
+        projects.append(record)
+    return {
+        "title": TITLE,
+        "years": list(years),
+        "unit": "千円 (1,000 JPY); null = not applicable",
+        "license": {"name": LICENCE_NAME, "url": LICENCE_URL},
+        "attribution": ATTRIBUTION,
+        "fields": [
+            {
+                "key": column.key,
+                "header": column.header,
+                "type": column.type,
+                "unit": column.unit_en,
+                "description_ja": column.ja,
+                "description_en": column.en,
+            }
+            for column in DICTIONARY
+        ],
+        "projects": projects,
+    }
+
+
+# --- datapackage.json ------------------------------------------------------
+
+
+def table_schema() -> dict:
+    """Return the Frictionless Table Schema of the UTF-8 CSV."""
+    fields = []
+    for column in DICTIONARY:
+        field: dict[str, Any] = {
+            "name": column.header,
+            "type": column.type,
+            "title": column.key,
+            "description": f"{column.ja} / {column.en}",
+        }
+        constraints: dict[str, Any] = {}
+        if column.required:
+            constraints["required"] = True
+        if column.is_amount or column.type == "integer":
+            constraints["minimum"] = 0
+        if column.key == "category":
+            constraints["enum"] = list(CATEGORY_WORDS.values())
+        if constraints:
+            field["constraints"] = constraints
+        if column.is_amount:
+            field["unit"] = "1000 JPY"
+        fields.append(field)
+    return {
+        "fields": fields,
+        "missingValues": [""],
+        "primaryKey": ["年度", "No"],
+    }
+
+
+def _resource(year: int | None, title: str) -> dict:
+    return {
+        "name": f"minato-budget-{year or 'all'}",
+        "title": title,
+        "path": filename(year, "csv"),
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": table_schema(),
+    }
+
+
+def fiscal_model(resource: str) -> dict:
+    """Return the Fiscal Data Package model: the CSV's columns as measures and
+    dimensions."""
+    measures = {
+        column.key: {
+            "source": column.header,
+            "resource": resource,
+            "currency": "JPY",
+            "factor": 1000,
+            "direction": "expenditure",
+            "phase": "proposed" if column.key.startswith("requested") else "approved",
+            "title": column.en,
+        }
+        for column in DICTIONARY
+        if column.is_amount
+    }
+    return {
+        "measures": measures,
+        "dimensions": {
+            "fiscal-year": {
+                "dimensionType": "datetime",
+                "attributes": {"year": {"source": "年度", "resource": resource}},
+                "primaryKey": "year",
+            },
+            "administrative-classification": {
+                "dimensionType": "classification",
+                "classificationType": "administrative",
+                "attributes": {
+                    "department": {"source": "部", "resource": resource},
+                    "section": {
+                        "source": "課名",
+                        "resource": resource,
+                        "parent": "department",
+                    },
+                },
+                "primaryKey": ["department", "section"],
+            },
+            "functional-classification": {
+                "dimensionType": "classification",
+                "classificationType": "functional",
+                "attributes": {
+                    "year": {"source": "年度", "resource": resource},
+                    "code": {"source": "施策番号", "resource": resource},
+                    "title": {
+                        "source": "施策名",
+                        "resource": resource,
+                        "labelfor": "code",
+                    },
+                },
+                "primaryKey": ["year", "code"],
+            },
+            "project": {
+                "dimensionType": "activity",
+                "attributes": {
+                    "year": {"source": "年度", "resource": resource},
+                    "id": {"source": "No", "resource": resource},
+                    "title": {
+                        "source": "事業名",
+                        "resource": resource,
+                        "labelfor": "id",
+                    },
+                    "category": {"source": "二次経費区分", "resource": resource},
+                    "description": {"source": "事業内容", "resource": resource},
+                },
+                "primaryKey": ["year", "id"],
+            },
+        },
+    }
+
+
+def datapackage_descriptor(
+    years: Iterable[FiscalYear], *, homepage: str
+) -> dict[str, Any]:
+    """Return datapackage.json: the all-years CSV first, then one CSV per year."""
+    years = list(years)
+    all_years = _resource(None, f"{TITLE}（公開中の全年度）")
+    descriptor: dict[str, Any] = {
+        "profile": "tabular-data-package",
+        "name": "minato-budget",
+        "title": TITLE,
+        "description": (
+            f"{TITLE_EN}. Amounts in thousands of yen; an empty cell means not "
+            "applicable. Fiscal Data Package model (measures and dimensions) in "
+            "`model`."
+        ),
+        "homepage": homepage,
+        "keywords": ["港区", "予算", "budget", "Minato", "Tokyo", "fiscal"],
+        "countryCode": "JP",
+        "granularity": "aggregated",
+        "licenses": [
+            {"name": LICENCE_NAME, "path": LICENCE_URL, "title": LICENCE_TITLE}
+        ],
+        "sources": [{"title": SOURCE_TITLE, "path": SOURCE_URL}],
+        "resources": [all_years]
+        + [_resource(fy.year, fy.display_title) for fy in years],
+        "model": fiscal_model(all_years["name"]),
+    }
+    if years:
+        descriptor["fiscalPeriod"] = {
+            "start": f"{years[0].year}-04-01",
+            "end": f"{years[-1].year + 1}-03-31",
+        }
+    return descriptor

@@ -1,0 +1,167 @@
+"""The API's JSON: what a fiscal year, theme, department, section and project look like.
+
+Field names are the model's (``requested``, ``budgeted`` …); amounts are integers in
+千円 and ``null`` is "not applicable", never 0. Every object carries the address of its
+public page, so a reuser can link back to the source.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from budgets.models import Department, FiscalYear, Project, Section, Theme
+
+
+class TotalsSerializer(serializers.Serializer):
+    """The sums of a set of projects, in 千円."""
+
+    count = serializers.IntegerField(help_text="Number of projects.")
+    new_count = serializers.IntegerField(help_text="Number of new (新規) projects.")
+    levelup_count = serializers.IntegerField(
+        help_text="Number of level-up (レベルアップ) projects."
+    )
+    requested = serializers.IntegerField(help_text="Sum of 要求額 (千円).")
+    requested_levelup = serializers.IntegerField(
+        help_text="Sum of 要求額のうちレベルアップ (千円)."
+    )
+    budgeted = serializers.IntegerField(help_text="Sum of 予算額 (千円).")
+    budgeted_levelup = serializers.IntegerField(
+        help_text="Sum of 予算額のうちレベルアップ (千円)."
+    )
+
+
+class FiscalYearSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(
+        read_only=True, help_text="令和3年度（2021年度） style label."
+    )
+    title = serializers.CharField(source="display_title", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The year's public page.")
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FiscalYear
+        fields = ["year", "label", "title", "url", "totals"]
+
+    def get_url(self, fiscal_year: FiscalYear) -> str:
+        return _absolute(self, fiscal_year.get_absolute_url())
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, fiscal_year: FiscalYear) -> dict[str, int]:
+        return fiscal_year.projects.totals()
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="fiscal_year.year", read_only=True)
+
+    class Meta:
+        model = Theme
+        fields = ["id", "year", "number", "name"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The department's public page.")
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "url"]
+
+    def get_url(self, department: Department) -> str:
+        return _absolute(self, department.get_absolute_url())
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    department = serializers.PrimaryKeyRelatedField(read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = Section
+        fields = ["id", "name", "department", "department_name"]
+
+
+class ProjectThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "number", "name"]
+
+
+class ProjectSectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Section
+        fields = ["id", "name"]
+
+
+class ProjectDepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="fiscal_year.year", read_only=True)
+    theme = ProjectThemeSerializer(read_only=True)
+    department = ProjectDepartmentSerializer(
+        source="section.department", read_only=True
+    )
+    section = ProjectSectionSerializer(read_only=True)
+    category_label = serializers.CharField(
+        source="get_category_display", read_only=True
+    )
+    lineage = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The same project in other years shares this lineage id.",
+    )
+    url = serializers.SerializerMethodField(help_text="The project's public page.")
+    history_url = serializers.SerializerMethodField(
+        help_text="This project in every published year (API)."
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "year",
+            "no",
+            "name",
+            "category",
+            "category_label",
+            "description",
+            "theme",
+            "department",
+            "section",
+            "requested",
+            "requested_levelup",
+            "budgeted",
+            "budgeted_levelup",
+            "lineage",
+            "url",
+            "history_url",
+        ]
+        extra_kwargs = {
+            "requested": {"help_text": "要求額 (千円)."},
+            "requested_levelup": {
+                "help_text": "要求額のうちレベルアップ (千円); null for new projects."
+            },
+            "budgeted": {"help_text": "予算額 (千円)."},
+            "budgeted_levelup": {
+                "help_text": "予算額のうちレベルアップ (千円); null for new projects."
+            },
+        }
+
+    def get_url(self, project: Project) -> str:
+        return _absolute(self, project.get_absolute_url())
+
+    def get_history_url(self, project: Project) -> str:
+        return _absolute(
+            self,
+            reverse(
+                "api:project-history",
+                kwargs={"year": project.fiscal_year.year, "no": project.no},
+            ),
+        )
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path

@@ -1,0 +1,256 @@
+"""The JSON API: the list page's filters, sorting and pages; published years only."""
+
+import pytest
+from django.urls import reverse
+
+from budgets.models import Department, Project, Section, Theme
+from tests.factories import make_fiscal_year, make_project, make_section, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers(response) -> list[int]:
+    return [item["no"] for item in response.json()["results"]]
+
+
+@pytest.fixture
+def draft(fy2021):
+    """A draft FY2022 with a department, section and theme of its own."""
+    fiscal_year = make_fiscal_year(year=2022, is_published=False)
+    theme = make_theme(fiscal_year=fiscal_year, number=1, name="下書きの施策")
+    section = make_section(department_name="下書き部", name="下書き課")
+    return make_project(
+        fiscal_year=fiscal_year,
+        theme=theme,
+        section=section,
+        no=1,
+        name="下書きの事業",
+        lineage=Project.objects.get(fiscal_year=fy2021, no=1).lineage,
+    )
+
+
+def test_new_projects_of_fy2021_are_10_with_null_levelup_amounts(client, fy2021):
+    response = client.get("/api/projects/", {"category": "new"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 10
+    assert all(item["category"] == "new" for item in body["results"])
+    assert all(item["requested_levelup"] is None for item in body["results"])
+    assert all(item["budgeted_levelup"] is None for item in body["results"])
+
+
+def test_a_project_as_json_keeps_integers_zero_and_its_links(client, fy2021):
+    response = client.get("/api/projects/2021/23/")
+
+    project = response.json()
+    assert response.status_code == 200
+    assert project["budgeted"] == 0  # requested, not funded: 0, not null
+    assert isinstance(project["requested"], int) and project["requested"] > 0
+    assert project["url"] == "http://testserver/projects/2021/23/"
+    assert project["history_url"] == "http://testserver/api/projects/2021/23/history/"
+    assert (
+        project["department"]["name"]
+        == Project.objects.get(fiscal_year=fy2021, no=23).section.department.name
+    )
+
+
+def test_project_22_keeps_the_subscript_two(client, fy2021):
+    assert "CO ₂" in client.get("/api/projects/2021/22/").json()["description"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"year": "2021"}, 32),
+        ({"category": "new"}, 10),
+        ({"category": "levelup"}, 22),
+        ({"q": "GIGA"}, 1),
+        ({"q": "環境課"}, 2),
+        ({"budgeted_min": "1000000"}, 2),
+        ({"budgeted_max": "0"}, 1),
+    ],
+)
+def test_the_list_pages_filters(client, fy2021, params, expected):
+    assert client.get("/api/projects/", params).json()["count"] == expected
+    assert client.get("/projects/", params).context["paginator"].count == expected
+
+
+def test_filter_by_theme_department_and_section(client, fy2021):
+    theme = Theme.objects.get(number=3)
+    department = Department.objects.get(name="保健福祉支援部")
+    section = Section.objects.get(name="障害者福祉課")
+
+    def count(**params) -> int:
+        return client.get("/api/projects/", params).json()["count"]
+
+    assert count(theme=theme.pk) == 7
+    assert count(department=department.pk) == 6
+    assert count(section=section.pk) == 3
+
+
+@pytest.mark.parametrize("sort", ["-budgeted", "requested", "name", "-no", "year"])
+def test_sorting_matches_the_list_page(client, fy2021, sort):
+    api = numbers(client.get("/api/projects/", {"sort": sort, "page_size": 100}))
+    page = [
+        p.no for p in client.get("/projects/", {"sort": sort}).context["object_list"]
+    ]
+
+    assert api == page
+    assert len(api) == 32
+
+
+def test_the_largest_budget_comes_first_when_sorted_by_budget(client, fy2021):
+    first = client.get("/api/projects/", {"sort": "-budgeted"}).json()["results"][0]
+
+    largest = Project.objects.order_by("-budgeted").first()
+    assert (first["no"], first["budgeted"]) == (11, largest.budgeted)
+
+
+def test_pages_of_ten_and_a_page_past_the_end_gives_the_last(client, fy2021):
+    first = client.get("/api/projects/", {"page_size": 10}).json()
+    past_the_end = client.get("/api/projects/", {"page_size": 10, "page": 99}).json()
+
+    assert first["count"] == 32
+    assert numbers_of(first) == list(range(1, 11))
+    assert first["next"].endswith("/api/projects/?page=2&page_size=10")
+    assert numbers_of(past_the_end) == [31, 32]
+    assert past_the_end["next"] is None
+
+
+def numbers_of(body: dict) -> list[int]:
+    return [item["no"] for item in body["results"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page_size": "501"}, "page_size"),
+        ({"year": "1999"}, "year"),
+        ({"category": "other"}, "category"),
+        ({"budgeted_min": "-1"}, "budgeted_min"),
+        ({"budgeted_min": "1.5"}, "budgeted_min"),
+        ({"budgeted_max": "9223372036854775808"}, "budgeted_max"),
+        ({"q": "a\x00b"}, "q"),
+        ({"sort": "secret"}, "sort"),
+        ({"theme": "99999999999999999999"}, "theme"),
+    ],
+)
+def test_invalid_parameters_are_refused_with_the_reason(
+    client, fy2021, params, parameter
+):
+    response = client.get("/api/projects/", params)
+
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter]
+    assert response.json()[parameter][0]
+
+
+def test_a_project_that_does_not_exist_is_a_json_404(client, fy2021):
+    for url in ["/api/projects/2021/99/", "/api/projects/x/1/", "/api/years/0.5/"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json"
+
+
+def test_drafts_are_never_served(client, draft):
+    assert [y["year"] for y in client.get("/api/years/").json()["results"]] == [2021]
+    assert client.get("/api/years/2022/").status_code == 404
+    assert client.get("/api/projects/2022/1/").status_code == 404
+    assert client.get("/api/projects/", {"year": "2022"}).status_code == 400
+    assert client.get("/api/projects/", {"q": "下書き"}).json()["count"] == 0
+    assert client.get("/api/projects/", {"theme": draft.theme_id}).status_code == 400
+    assert client.get("/api/projects/").json()["count"] == 32
+    themes = [t["name"] for t in client.get("/api/themes/").json()["results"]]
+    assert "下書きの施策" not in themes and len(themes) == 3
+    assert client.get(f"/api/themes/{draft.theme_id}/").status_code == 404
+    departments = client.get("/api/departments/", {"page_size": 100}).json()
+    assert "下書き部" not in [d["name"] for d in departments["results"]]
+    assert departments["count"] == 11
+    sections = client.get("/api/sections/", {"page_size": 100}).json()
+    assert "下書き課" not in [s["name"] for s in sections["results"]]
+    assert client.get(f"/api/sections/{draft.section_id}/").status_code == 404
+    history = client.get("/api/projects/2021/1/history/").json()
+    assert [item["year"] for item in history] == [2021]
+
+
+def test_history_lists_the_same_lineage_in_published_years_oldest_first(client, fy2021):
+    fy2021_no1 = Project.objects.get(fiscal_year=fy2021, no=1)
+    fy2022 = make_fiscal_year(year=2022, is_published=True)
+    make_project(
+        fiscal_year=fy2022,
+        no=5,
+        name=fy2021_no1.name,
+        section=fy2021_no1.section,
+        lineage=fy2021_no1.lineage,
+    )
+
+    history = client.get("/api/projects/2022/5/history/").json()
+
+    assert [(item["year"], item["no"]) for item in history] == [(2021, 1), (2022, 5)]
+    assert client.get("/api/projects/2021/2/history/").json()[0]["no"] == 2
+
+
+def test_themes_departments_and_sections_filter_by_year(client, fy2021):
+    themes = client.get("/api/themes/", {"year": "2021"}).json()
+    sections = client.get(
+        "/api/sections/",
+        {"department": Department.objects.get(name="保健福祉支援部").pk},
+    ).json()
+
+    assert [t["number"] for t in themes["results"]] == [1, 2, 3]
+    assert client.get("/api/departments/", {"year": "2021"}).json()["count"] == 11
+    assert {s["department_name"] for s in sections["results"]} == {"保健福祉支援部"}
+
+
+def test_a_year_comes_with_its_totals(client, fy2021):
+    year = client.get("/api/years/2021/").json()
+
+    assert year["label"] == "令和3年度（2021年度）"
+    assert year["totals"]["count"] == 32
+    assert year["totals"]["requested"] == 14_511_093
+    assert year["totals"]["budgeted"] == 13_573_990
+
+
+def test_the_api_is_read_only_and_open_to_other_sites(client, fy2021):
+    assert client.post("/api/projects/", {}).status_code == 405
+    assert client.delete("/api/projects/2021/1/").status_code == 405
+    assert client.get("/api/projects/")["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_openapi_schema_documents_the_list_pages_parameters(client, db):
+    response = client.get("/api/schema/", {"format": "json"})
+
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    parameters = {
+        p["name"] for p in schema["paths"]["/api/projects/"]["get"]["parameters"]
+    }
+    assert parameters == {
+        "year",
+        "theme",
+        "department",
+        "section",
+        "category",
+        "q",
+        "budgeted_min",
+        "budgeted_max",
+        "sort",
+        "page",
+        "page_size",
+    }
+    assert "/api/projects/{year}/{no}/history/" in schema["paths"]
+    project = schema["components"]["schemas"]["Project"]["properties"]
+    assert project["requested_levelup"]["nullable"] is True
+
+
+def test_the_browsable_docs_load_their_script_from_a_file(client, db):
+    response = client.get(reverse("api:docs"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="swagger-ui"' in html
+    assert "<script>" not in html and "<style>" not in html  # the CSP allows no inline
+    assert client.get(reverse("api:docs"), {"script": ""}).status_code == 200

@@ -1,0 +1,181 @@
+"""What search engines, feed readers and shared links see: published years only."""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+
+from budgets.models import Department, FiscalYear, Project, Theme
+from tests.factories import make_fiscal_year, make_project, make_section
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_locations(client) -> list[str]:
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    return [element.text for element in root.iter(f"{SITEMAP}loc")]
+
+
+def feed_entries(client) -> list[dict]:
+    response = client.get("/feeds/updates.atom")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    return [
+        {
+            "title": entry.findtext(f"{ATOM}title"),
+            "link": entry.find(f"{ATOM}link").get("href"),
+            "id": entry.findtext(f"{ATOM}id"),
+            "summary": entry.findtext(f"{ATOM}summary"),
+        }
+        for entry in root.iter(f"{ATOM}entry")
+    ]
+
+
+def meta(html: str, key: str) -> str:
+    match = re.search(rf'<meta (?:property|name)="{key}" content="([^"]*)">', html)
+    assert match, key
+    return match.group(1)
+
+
+def later(instance, **delta) -> None:
+    """Stamp a save that happened some time after the instance's last one."""
+    type(instance).objects.filter(pk=instance.pk).update(
+        updated_at=instance.updated_at + timedelta(**delta)
+    )
+
+
+@pytest.fixture
+def draft(fy2021):
+    fiscal_year = make_fiscal_year(year=2022, is_published=False)
+    section = make_section(department_name="下書き部")
+    return make_project(fiscal_year=fiscal_year, section=section, no=7, name="下書き")
+
+
+def test_the_sitemap_lists_the_pages_years_departments_and_32_projects(client, fy2021):
+    locations = sitemap_locations(client)
+
+    assert "http://testserver/" in locations
+    assert "http://testserver/projects/" in locations
+    assert "http://testserver/data/" in locations
+    assert "http://testserver/years/2021/" in locations
+    projects = [url for url in locations if re.search(r"/projects/2021/\d+/$", url)]
+    assert len(projects) == 32
+    assert len([url for url in locations if "/departments/" in url]) == 11
+
+
+def test_the_sitemap_never_lists_a_draft(client, draft):
+    locations = sitemap_locations(client)
+
+    assert not [url for url in locations if "2022" in url]
+    department = Department.objects.get(name="下書き部")
+    assert f"http://testserver/departments/{department.pk}/" not in locations
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_out_of_the_admin(client, db):
+    response = client.get("/robots.txt")
+
+    text = response.content.decode()
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Sitemap: http://testserver/sitemap.xml" in text.splitlines()
+    assert "Disallow: /admin/" in text.splitlines()
+    assert "User-agent: *" in text.splitlines()
+
+
+def test_a_shared_project_link_shows_its_name_and_amount(client, fy2021):
+    html = client.get("/projects/2021/1/").content.decode()
+
+    assert meta(html, "og:title") == "融資事業"
+    assert "予算額 3,191,866 千円" in meta(html, "og:description")
+    assert "31億9,186万6千円" in meta(html, "og:description")
+    assert meta(html, "og:url") == "http://testserver/projects/2021/1/"
+    assert meta(html, "og:type") == "article"
+    assert meta(html, "twitter:card") == "summary"
+    assert meta(html, "twitter:title") == "融資事業"
+    assert meta(html, "twitter:description") == meta(html, "og:description")
+
+
+def test_a_shared_link_escapes_the_name_once(client, fy2021):
+    make_project(fiscal_year=fy2021, no=40, name='R&D "ラボ"')
+
+    html = client.get("/projects/2021/40/").content.decode()
+
+    assert meta(html, "og:title") == "R&amp;D &quot;ラボ&quot;"
+
+
+def test_the_feed_announces_the_published_year(client, fy2021):
+    entries = feed_entries(client)
+
+    assert [entry["title"] for entry in entries] == [
+        "令和3年度（2021年度）の表を公開しました"
+    ]
+    assert entries[0]["link"] == "http://testserver/years/2021/"
+    assert "事業 32 件" in entries[0]["summary"]
+    assert "予算額 13,573,990 千円" in entries[0]["summary"]
+
+
+def test_a_project_changed_after_publication_is_a_correction(client, fy2021):
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    project.budgeted = 3_000_000
+    project.save()
+    later(project, minutes=5)
+
+    entries = feed_entries(client)
+
+    assert entries[0]["title"] == "訂正：令和3年度 No.1 融資事業"
+    assert entries[0]["link"] == "http://testserver/projects/2021/1/"
+    assert "予算額 3,000,000 千円" in entries[0]["summary"]
+    assert entries[1]["title"] == "令和3年度（2021年度）の表を公開しました"
+    assert len(entries) == 2
+
+
+def test_each_correction_is_its_own_entry(client, fy2021):
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    later(project, minutes=5)
+    first = feed_entries(client)[0]["id"]
+    later(Project.objects.get(pk=project.pk), minutes=5)
+
+    second = feed_entries(client)[0]["id"]
+
+    assert first != second
+    assert first.startswith("http://testserver/projects/2021/1/#updated-")
+
+
+def test_changes_before_publication_are_not_corrections(client, db):
+    fiscal_year = make_fiscal_year(year=2022, is_published=False)
+    theme = Theme.objects.create(fiscal_year=fiscal_year, number=1, name="施策")
+    project = make_project(theme=theme, no=1, name="準備中の事業")
+    later(project, minutes=5)
+    assert feed_entries(client) == []
+
+    fiscal_year = FiscalYear.objects.get(pk=fiscal_year.pk)
+    fiscal_year.is_published = True
+    fiscal_year.save()
+    later(fiscal_year, minutes=10)
+
+    assert [entry["title"] for entry in feed_entries(client)] == [
+        "令和4年度（2022年度）の表を公開しました"
+    ]
+
+
+def test_the_feed_never_shows_a_draft(client, draft):
+    later(draft, minutes=5)
+
+    titles = [entry["title"] for entry in feed_entries(client)]
+
+    assert titles == ["令和3年度（2021年度）の表を公開しました"]
+
+
+def test_the_data_page_links_the_feed(client, fy2021):
+    html = client.get("/data/").content.decode()
+    assert 'type="application/atom+xml" href="/feeds/updates.atom"' in html
+
+
+def test_every_page_links_the_data_page(client, fy2021):
+    assert 'href="/data/"' in client.get("/projects/").content.decode()
