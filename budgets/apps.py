@@ -6,3 +6,25 @@ class BudgetsConfig(AppConfig):
     name = "budgets"
     verbose_name = _("予算")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from budgets import caching
+
+        # The public data: a change to any of these makes the cached pages stale.
+        for name in (
+            "FiscalYear",
+            "Theme",
+            "Department",
+            "Section",
+            "Project",
+            "ProjectLineage",
+        ):
+            model = self.get_model(name)
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    caching.data_changed,
+                    sender=model,
+                    dispatch_uid=f"budgets-cache-{signal is post_save}-{name}",
+                )

@@ -7,6 +7,11 @@ app_name = "budgets"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("years/<int:year>/", views.YearView.as_view(), name="year"),
+    path(
+        "years/<int:year>/themes/<int:number>/",
+        views.ThemeView.as_view(),
+        name="theme",
+    ),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
     path("projects.csv", views.ProjectCSVView.as_view(), name="project_csv"),
     path(
@@ -15,4 +20,6 @@ urlpatterns = [
         name="project",
     ),
     path("departments/<int:pk>/", views.DepartmentView.as_view(), name="department"),
+    path("language/<str:code>/", views.LanguageView.as_view(), name="language"),
+    path("health/", views.HealthView.as_view(), name="health"),
 ]

@@ -1,40 +1,86 @@
-"""Public pages. Thin: the queries live in budgets.models, the CSV in exporting."""
+"""Public pages. Thin: the queries live in budgets.models, the CSV in exporting.
+
+Every public page is served through ``budgets.caching``: cached until the data change,
+with ETag and Last-Modified. Only published fiscal years are ever shown.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, TemplateView
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
+from budgets.caching import CachedPageMixin
 from budgets.exporting import csv_chunks
 from budgets.filters import ProjectFilter
-from budgets.models import Department, FiscalYear, Project
+from budgets.models import Department, FiscalYear, Project, Theme
 
 
-class YearOverviewMixin:
-    """Totals of one published year, overall, by theme and by department."""
+def _with_previous(rows: list) -> list[dict]:
+    """Pair each row (oldest first) with the row of the year before it."""
+    paired = []
+    previous = None
+    for row in rows:
+        paired.append({"row": row, "previous": previous})
+        previous = row
+    return paired
 
-    def overview(self, fiscal_year: FiscalYear) -> dict:
+
+class ForgivingPaginationMixin:
+    """Show the nearest page for an out-of-range or unreadable number, not 404."""
+
+    paginate_by = settings.PAGE_SIZE
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class YearOverviewMixin(CachedPageMixin):
+    """Totals of one published year: overall, by category, theme and department,
+    each beside the previous published year's where there is one."""
+
+    def overview(self, fiscal_year: FiscalYear, years: list[FiscalYear]) -> dict:
         projects = fiscal_year.projects.all()
-        previous = (
-            FiscalYear.objects.published()
-            .filter(year__lt=fiscal_year.year)
-            .order_by("-year")
-            .first()
+        previous = next((y for y in years if y.year < fiscal_year.year), None)
+        by_department = sorted(
+            projects.totals_by("section__department__id", "section__department__name"),
+            key=lambda row: (-(row["budgeted"] or 0), row["section__department__name"]),
         )
+        previous_totals = None
+        if previous is not None:
+            previous_projects = previous.projects.all()
+            previous_totals = previous_projects.totals()
+            earlier = {
+                row["section__department__id"]: row
+                for row in previous_projects.totals_by("section__department__id")
+            }
+            for row in by_department:
+                row["previous"] = earlier.get(row["section__department__id"])
         return {
             "fiscal_year": fiscal_year,
             "totals": projects.totals(),
+            "by_category": list(projects.totals_by("category")),
             "by_theme": projects.totals_by("theme__number", "theme__id", "theme__name"),
-            "by_department": projects.totals_by(
-                "section__department__id", "section__department__name"
-            ),
+            "by_department": by_department,
             "previous_year": previous,
-            "previous_totals": previous.projects.totals() if previous else None,
-            "years": FiscalYear.objects.published(),
+            "previous_totals": previous_totals,
+            "years": years,
         }
 
 
@@ -43,9 +89,9 @@ class HomeView(YearOverviewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        latest = FiscalYear.objects.published().order_by("-year").first()
-        if latest is not None:
-            context.update(self.overview(latest))
+        years = list(FiscalYear.objects.published().order_by("-year"))
+        if years:
+            context.update(self.overview(years[0], years))
         context["is_home"] = True
         return context
 
@@ -56,20 +102,14 @@ class YearView(YearOverviewMixin, DetailView):
     slug_field = slug_url_kwarg = "year"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | self.overview(self.object)
+        years = list(FiscalYear.objects.published().order_by("-year"))
+        return super().get_context_data(**kwargs) | self.overview(self.object, years)
 
 
-class ProjectListView(FilterView):
+class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
     filterset_class = ProjectFilter
     queryset = Project.objects.published().with_related()
     template_name = "budgets/project_list.html"
-    paginate_by = settings.PAGE_SIZE
-
-    def paginate_queryset(self, queryset, page_size):
-        """Show the nearest page for an out-of-range or unreadable number, not 404."""
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -82,7 +122,7 @@ class ProjectListView(FilterView):
         return context
 
 
-class ProjectCSVView(FilterView):
+class ProjectCSVView(CachedPageMixin, FilterView):
     """The list's CSV: the same filters as /projects/, every matching row, streamed."""
 
     filterset_class = ProjectFilter
@@ -111,7 +151,7 @@ class ProjectCSVView(FilterView):
         return response
 
 
-class ProjectDetailView(DetailView):
+class ProjectDetailView(CachedPageMixin, DetailView):
     template_name = "budgets/project_detail.html"
 
     def get_object(self, queryset=None):
@@ -124,28 +164,138 @@ class ProjectDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         project = self.object
-        context["history"] = (
-            Project.objects.published()
-            .filter(lineage=project.lineage_id)
-            .select_related("fiscal_year")
-            .order_by("fiscal_year__year")
+        history = (
+            list(
+                Project.objects.published()
+                .filter(lineage=project.lineage_id)
+                .select_related("fiscal_year")
+                .order_by("fiscal_year__year")
+            )
             if project.lineage_id
             else [project]
         )
+        context["history"] = history
+        context["history_rows"] = _with_previous(history)
         return context
 
 
-class DepartmentView(DetailView):
+class ProjectsOfMixin(CachedPageMixin, ForgivingPaginationMixin, SingleObjectMixin):
+    """A page about one object (a department, a theme) that lists its projects."""
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+
+class DepartmentView(ProjectsOfMixin, ListView):
+    """One department over the years: totals per year, then its projects."""
+
     template_name = "budgets/department_detail.html"
-    queryset = Department.objects.all()
+
+    def get_queryset(self):
+        return (
+            Project.objects.published()
+            .filter(section__department=self.object)
+            .with_related()
+            .order_by("-fiscal_year__year", "no")
+        )
+
+    def get_context_data(self, **kwargs):
+        by_year = list(self.get_queryset().totals_by("fiscal_year__year"))
+        if not by_year:
+            raise Http404
+        context = super().get_context_data(**kwargs)
+        context["department"] = self.object
+        context["by_year"] = by_year
+        context["by_year_rows"] = _with_previous(by_year)
+        return context
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Department, pk=self.kwargs["pk"])
+
+
+class ThemeView(ProjectsOfMixin, ListView):
+    """One theme of a published year, and the same-named theme in other years."""
+
+    template_name = "budgets/theme_detail.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Theme.objects.filter(fiscal_year__is_published=True).select_related(
+                "fiscal_year"
+            ),
+            fiscal_year__year=self.kwargs["year"],
+            number=self.kwargs["number"],
+        )
+
+    def get_queryset(self):
+        return (
+            Project.objects.published()
+            .filter(theme=self.object)
+            .with_related()
+            .order_by("no")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        projects = Project.objects.published().filter(section__department=self.object)
-        if not projects.exists():
-            raise Http404
-        context["by_year"] = projects.totals_by("fiscal_year__year")
-        context["projects"] = projects.with_related().order_by(
-            "-fiscal_year__year", "no"
+        theme = self.object
+        projects = self.get_queryset()
+        by_year = list(
+            Project.objects.published()
+            .filter(theme__name=theme.name)
+            .totals_by("fiscal_year__year", "theme__number")
         )
+        context |= {
+            "theme": theme,
+            "fiscal_year": theme.fiscal_year,
+            "totals": projects.totals(),
+            "by_department": sorted(
+                projects.totals_by(
+                    "section__department__id", "section__department__name"
+                ),
+                key=lambda row: -(row["budgeted"] or 0),
+            ),
+            "by_year": by_year,
+            "by_year_rows": _with_previous(by_year),
+        }
         return context
+
+
+class LanguageView(View):
+    """Remember the reader's language (a cookie) and go back to the page.
+
+    A plain link, so that the switch works without JavaScript and the cached pages
+    need no CSRF token.
+    """
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return never_cache(super().as_view(**initkwargs))
+
+    def get(self, request: HttpRequest, code: str) -> HttpResponse:
+        if code not in dict(settings.LANGUAGES) or not check_for_language(code):
+            raise Http404
+        next_url = request.GET.get("next", "/")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=False
+        ):
+            next_url = "/"
+        response = HttpResponseRedirect(next_url)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+        )
+        return response
+
+
+class HealthView(View):
+    """Answer "ok": for load balancers, and the load benchmark's baseline."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok", content_type="text/plain")

@@ -35,11 +35,17 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django.contrib.sitemaps",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "budgets",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files, compressed, before anything else spends time on the request
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +86,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Readers keep reading while an import writes (WAL); writers queue for the lock
+    # instead of failing at once (IMMEDIATE transactions, a 20 s busy timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Passwords -------------------------------------------------------------
@@ -107,6 +123,52 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# https://whitenoise.readthedocs.io/en/stable/django.html
+# WhiteNoise serves the files collected into STATIC_ROOT (`manage.py collectstatic`),
+# with gzip and Brotli copies made at collection. STATIC_MANIFEST=true (production)
+# adds content hashes to the names, so browsers keep them for a year; the site then
+# needs collectstatic before it starts.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=False)
+            else "whitenoise.storage.CompressedStaticFilesStorage"
+        )
+    },
+}
+
+# --- Cache -----------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+# Public pages are cached and invalidated on every data change (budgets/caching.py).
+# Local memory by default, one cache per process; set REDIS_URL
+# (redis://127.0.0.1:6379/0) to share one cache between the workers of a server.
+REDIS_URL = env("REDIS_URL", default="")
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600 if REDIS_URL else 300)
+# A streamed CSV larger than this is sent every time, never kept in the cache.
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=8 * 1024 * 1024)
+# Each process keeps its latest pages too, and checks the shared data version at most
+# this often: a change shows in every process within that many seconds.
+PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
+PAGE_CACHE_VERSION_SECONDS = env.float("PAGE_CACHE_VERSION_SECONDS", default=1.0)
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="minato-budgets"),
+            "TIMEOUT": PAGE_CACHE_SECONDS,
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "minato-budgets",
+            "TIMEOUT": PAGE_CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    )
+}
 
 # --- Import / export -------------------------------------------------------
 # https://django-import-export.readthedocs.io/en/latest/installation.html#settings
@@ -167,3 +229,40 @@ AXES_RESET_ON_SUCCESS = True
 
 # --- History (django-simple-history) -----------------------------------------
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# --- Open data API (Django REST framework, drf-spectacular) ---------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+# Read-only and public: no authentication, no sessions, so no CSRF either.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "港区 新規事業及びレベルアップ事業一覧 API",
+    "DESCRIPTION": (
+        "Read-only open data API of Minato City's yearly tables of new and level-up "
+        "projects. Only published fiscal years are served. Amounts are integers in "
+        "thousands of yen (千円); null means not applicable, 0 is a real amount. "
+        "An invalid parameter, or a year, theme, department or section that is not "
+        "published, is answered 400 with the reasons per parameter. "
+        "Licence: CC BY 4.0 (compatible with 政府標準利用規約 第2.0版)."
+    ),
+    "VERSION": "1",
+    "LICENSE": {
+        "name": "CC BY 4.0",
+        "url": "https://creativecommons.org/licenses/by/4.0/",
+    },
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

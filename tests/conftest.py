@@ -9,6 +9,15 @@ SEED = ROOT / "fixtures" / "r03_shinki_levelup.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Start every test with an empty cache: the database is rolled back between
+    tests, so a page cached by an earlier test would describe rows that are gone."""
+    from budgets import caching
+
+    caching.reset()
+
+
 @pytest.fixture
 def seed_bytes() -> bytes:
     return SEED.read_bytes()

@@ -94,14 +94,11 @@ def test_filter_by_theme_department_and_section(client, fy2021):
     [("no", 1), ("-no", 32), ("-budgeted", 11), ("budgeted", 23), ("name", None)],
 )
 def test_sorting(client, fy2021, sort, first):
-    numbers = listed_numbers(client.get("/projects/", {"sort": sort}))
+    response = client.get("/projects/", {"sort": sort})
     if first is not None:
-        assert numbers[0] == first
+        assert listed_numbers(response)[0] == first
     else:
-        names = [
-            p.name
-            for p in client.get("/projects/", {"sort": sort}).context["object_list"]
-        ]
+        names = [p.name for p in response.context["object_list"]]
         assert names == sorted(names)
 
 

@@ -1,28 +1,168 @@
+"""How amounts, years and changes read on the public pages, in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from budgets import amounts, eras
 
 register = template.Library()
 
+# (size in yen, name), largest first: English readings of 千円 amounts.
+_ENGLISH_UNITS = (
+    (10**12, "trillion"),
+    (10**9, "billion"),
+    (10**6, "million"),
+    (10**3, "thousand"),
+)
+
+
+def _number(value: object) -> int | None:
+    """Return an amount, or None for a missing one (None, or "" from a template)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+def english_reading(amount: int) -> str:
+    """Return the exact yen: 3826938 (千円) -> "¥3,826,938,000"."""
+    return f"¥{amount * 1000:,}"
+
+
+def english_approx(amount: int) -> str:
+    """Return a rounded reading: 3826938 (千円) -> "about ¥3.8 billion"."""
+    yen = amount * 1000
+    if yen == 0:
+        return "¥0"
+    index = next(
+        (i for i, (size, _) in enumerate(_ENGLISH_UNITS) if yen >= size),
+        len(_ENGLISH_UNITS) - 1,
+    )
+    size, name = _ENGLISH_UNITS[index]
+    value = Decimal(yen) / size
+    step = Decimal("0.1") if value < 10 else Decimal("1")
+    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    if rounded >= 1000 and index > 0:
+        size, name = _ENGLISH_UNITS[index - 1]
+        rounded = (Decimal(yen) / size).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    exact = rounded * size == yen
+    return f"{'' if exact else 'about '}¥{rounded.normalize():,f} {name}"
+
 
 @register.filter
 def thousands(value: int | None) -> str:
     """3826938 -> "3,826,938"; None (not applicable) -> "-"."""
-    return amounts.format_thousands(value)
+    return amounts.format_thousands(_number(value))
 
 
 @register.filter
 def reading(value: int | None) -> str:
-    """3826938 (千円) -> "38億2,693万8千円"."""
-    return "" if value is None else amounts.reading(value)
+    """3826938 (千円) -> "38億2,693万8千円" (English: "¥3,826,938,000")."""
+    value = _number(value)
+    if value is None:
+        return ""
+    return english_reading(value) if _english() else amounts.reading(value)
 
 
 @register.filter
 def approx(value: int | None) -> str:
-    """3826938 (千円) -> "約38億円"."""
-    return "" if value is None else amounts.approx_reading(value)
+    """3826938 (千円) -> "約38億円" (English: "about ¥3.8 billion")."""
+    value = _number(value)
+    if value is None:
+        return ""
+    return english_approx(value) if _english() else amounts.approx_reading(value)
+
+
+@register.filter
+def amount(value: int | None) -> SafeString:
+    """Return the 千円 figure with its rounded yen reading under it."""
+    value = _number(value)
+    if value is None:
+        return format_html("{}", amounts.format_thousands(None))
+    return format_html(
+        '{}<span class="reading">{}</span>',
+        amounts.format_thousands(value),
+        approx(value),
+    )
 
 
 @register.filter
 def era(year: int) -> str:
+    """2021 -> "令和3年度（2021年度）" (English: "FY2021 (Reiwa 3)")."""
+    if _english():
+        return f"FY{year} ({_romanised_era(year)})"
     return eras.dual_label(year)
+
+
+@register.filter
+def era_short(year: int) -> str:
+    """2021 -> "令和3年度" (English: "FY2021")."""
+    return f"FY{year}" if _english() else eras.era_label(year)
+
+
+_ROMAN_ERAS = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}
+
+
+def _romanised_era(year: int) -> str:
+    label = eras.era_label(year).removesuffix("年度")
+    name, number = label[:2], label[2:]
+    return f"{_ROMAN_ERAS[name]} {1 if number == '元' else number}"
+
+
+@register.filter
+def change(current: int | None, previous: int | None) -> str:
+    """Return the change from previous to current: "+1,234 (+5.2%)"."""
+    current, previous = _number(current), _number(previous)
+    if current is None or previous is None:
+        return "-"
+    difference = current - previous
+    sign = "+" if difference > 0 else ("−" if difference < 0 else "±")
+    text = f"{sign}{abs(difference):,}"
+    if previous:
+        percent = Decimal(difference * 100) / previous
+        percent = percent.quantize(Decimal("0.1"), ROUND_HALF_UP)
+        text += f" ({sign}{abs(percent)}%)"
+    return text
+
+
+@register.filter
+def percent(part: int | None, whole: int | None) -> str:
+    """Return part as a share of whole: "68.4%"."""
+    part, whole = _number(part), _number(whole)
+    if not whole or part is None:
+        return "-"
+    share = (Decimal(part * 100) / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{share}%"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: template.Context, field: str, label: str) -> SafeString:
+    """Return a column header whose link sorts by field and keeps the other filters.
+
+    A second click reverses the order; ``aria-sort`` tells which way it is sorted.
+    """
+    request = context["request"]
+    current = request.GET.get("sort", "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    if current == field:
+        state, query["sort"], arrow = "ascending", f"-{field}", "▲"
+    elif current == f"-{field}":
+        state, query["sort"], arrow = "descending", field, "▼"
+    else:
+        state, query["sort"], arrow = "", field, ""
+    return format_html(
+        '<th scope="col"{}><a href="?{}">{}</a>'
+        '<span class="sort-arrow" aria-hidden="true">{}</span></th>',
+        format_html(' aria-sort="{}"', state) if state else "",
+        query.urlencode(),
+        label,
+        arrow,
+    )

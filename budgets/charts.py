@@ -1,0 +1,223 @@
+"""Charts drawn on the server as SVG: no script, no build step, readable offline.
+
+Each chart is an image (``role="img"``) named by its ``<title>`` and summarised by its
+``<desc>``; the page shows the same numbers in a table under it, which is what a
+screen reader or a copy-and-paste reaches. Series differ by shape (outline or solid)
+and by their printed labels, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 400
+FONT = 13
+INK = "#1a1a1a"
+MUTED = "#555555"
+# Both at least 4.5:1 against white, and against each other in lightness.
+BLUE = "#0b57a4"
+BROWN = "#8a4500"
+LABEL_CHARS = 28
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: what it is, how long it is, and the text printed beside it."""
+
+    label: str
+    value: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A requested and a budgeted amount of one year."""
+
+    label: str
+    requested: int
+    budgeted: int
+    requested_text: str
+    budgeted_text: str
+
+
+def _n(number: float) -> str:
+    """Return a coordinate with one decimal: 12.345 -> "12.3"."""
+    return f"{number:.1f}"
+
+
+def _clip(label: str, limit: int = LABEL_CHARS) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _svg(chart_id: str, height: int, title: str, description: str, body: str) -> str:
+    safe_id = re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
+    return mark_safe(
+        format_html(
+            '<svg class="chart" id="{id}" role="img" viewBox="0 0 {w} {h}" '
+            'width="{w}" height="{h}" aria-labelledby="{id}-title {id}-desc" '
+            'font-size="{font}" font-family="sans-serif">'
+            '<title id="{id}-title">{title}</title>'
+            '<desc id="{id}-desc">{desc}</desc>',
+            id=safe_id,
+            w=WIDTH,
+            h=height,
+            font=FONT,
+            title=title,
+            desc=description,
+        )
+        + body
+        + "</svg>"
+    )
+
+
+def bar_chart(
+    bars: Sequence[Bar], *, chart_id: str, title: str, description: str
+) -> SafeString:
+    """Return horizontal bars, each labelled above and valued at its end."""
+    row = 42
+    top = 4
+    largest = max((bar.value for bar in bars), default=0) or 1
+    track = WIDTH - 120
+    parts = []
+    for index, bar in enumerate(bars):
+        y = top + index * row
+        length = round(track * max(bar.value, 0) / largest)
+        parts.append(
+            format_html(
+                '<text x="0" y="{ly}" fill="{ink}">{label}</text>'
+                '<rect x="0" y="{by}" width="{len}" height="16" fill="{blue}"/>'
+                '<text x="{tx}" y="{ty}" fill="{ink}">{text}</text>',
+                ly=y + FONT,
+                ink=INK,
+                label=_clip(bar.label),
+                by=y + FONT + 6,
+                len=max(length, 1),
+                blue=BLUE,
+                tx=max(length, 1) + 6,
+                ty=y + FONT + 19,
+                text=bar.text,
+            )
+        )
+    height = top + max(len(bars), 1) * row
+    return _svg(chart_id, height, title, description, "".join(parts))
+
+
+def pair_chart(
+    pairs: Sequence[Pair],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    requested_label: str,
+    budgeted_label: str,
+) -> SafeString:
+    """Return requested (outline) and budgeted (solid) bars side by side per year."""
+    legend_height = 26
+    plot_top = legend_height + 20
+    plot_height = 150
+    baseline = plot_top + plot_height
+    height = baseline + 24
+    largest = (
+        max((max(pair.requested, pair.budgeted) for pair in pairs), default=0) or 1
+    )
+    group = (WIDTH - 20) / max(len(pairs), 1)
+    bar_width = min(group * 0.36, 48)
+    parts = [
+        format_html(
+            '<rect x="1" y="4" width="14" height="14" fill="#ffffff" '
+            'stroke="{ink}" stroke-width="2"/>'
+            '<text x="20" y="16" fill="{ink}">{requested}</text>'
+            '<rect x="150" y="4" width="14" height="14" fill="{blue}"/>'
+            '<text x="169" y="16" fill="{ink}">{budgeted}</text>'
+            '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="{muted}"/>',
+            ink=INK,
+            blue=BLUE,
+            muted=MUTED,
+            requested=requested_label,
+            budgeted=budgeted_label,
+            base=baseline,
+            w=WIDTH,
+        )
+    ]
+    for index, pair in enumerate(pairs):
+        centre = 10 + group * (index + 0.5)
+        for offset, value, solid in (
+            (-bar_width - 1, pair.requested, False),
+            (1, pair.budgeted, True),
+        ):
+            tall = round(plot_height * max(value, 0) / largest)
+            parts.append(
+                format_html(
+                    '<rect x="{x}" y="{y}" width="{w}" height="{h}" '
+                    'fill="{fill}" stroke="{stroke}" stroke-width="2"/>',
+                    x=_n(centre + offset),
+                    y=baseline - tall,
+                    w=_n(bar_width),
+                    h=tall,
+                    fill=BLUE if solid else "#ffffff",
+                    stroke=BLUE if solid else INK,
+                )
+            )
+        parts.append(
+            format_html(
+                '<text x="{x}" y="{y}" fill="{ink}" text-anchor="middle">'
+                "{label}</text>",
+                x=_n(centre),
+                y=baseline + 18,
+                ink=INK,
+                label=_clip(pair.label, 10),
+            )
+        )
+    if pairs:
+        top_pair = max(pairs, key=lambda pair: max(pair.requested, pair.budgeted))
+        top_text = (
+            top_pair.requested_text
+            if top_pair.requested >= top_pair.budgeted
+            else top_pair.budgeted_text
+        )
+        parts.append(
+            format_html(
+                '<text x="0" y="{y}" fill="{muted}">{text}</text>',
+                y=plot_top - 6,
+                muted=MUTED,
+                text=top_text,
+            )
+        )
+    return _svg(chart_id, height, title, description, "".join(parts))
+
+
+def share_bar(
+    parts: Sequence[Bar], *, chart_id: str, title: str, description: str
+) -> SafeString:
+    """Return one bar split into shares, each share named below it."""
+    total = sum(max(part.value, 0) for part in parts) or 1
+    colours = (BLUE, BROWN, MUTED)
+    shapes = []
+    x = 0.0
+    for index, part in enumerate(parts):
+        width = WIDTH * max(part.value, 0) / total
+        colour = colours[index % len(colours)]
+        shapes.append(
+            format_html(
+                '<rect x="{x}" y="0" width="{w}" height="24" fill="{c}" '
+                'stroke="#ffffff" stroke-width="2"/>'
+                '<rect x="0" y="{ky}" width="14" height="14" fill="{c}"/>'
+                '<text x="20" y="{ty}" fill="{ink}">{label}: {text}</text>',
+                x=_n(x),
+                w=_n(width),
+                c=colour,
+                ky=34 + index * 22,
+                ty=46 + index * 22,
+                ink=INK,
+                label=part.label,
+                text=part.text,
+            )
+        )
+        x += width
+    height = 34 + len(parts) * 22
+    return _svg(chart_id, height, title, description, "".join(shapes))
