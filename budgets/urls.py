@@ -15,6 +15,11 @@ urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
     path("projects.csv", views.ProjectCSVView.as_view(), name="project_csv"),
     path(
+        "projects.xlsx",
+        views.ProjectCSVView.as_view(download="xlsx"),
+        name="project_xlsx",
+    ),
+    path(
         "projects/<int:year>/<int:no>/",
         views.ProjectDetailView.as_view(),
         name="project",

@@ -25,6 +25,7 @@ from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from budgets.caching import CachedPageMixin
+from budgets import opendata
 from budgets.exporting import csv_chunks
 from budgets.filters import ProjectFilter
 from budgets.models import Department, FiscalYear, Project, Theme
@@ -127,6 +128,7 @@ class ProjectCSVView(CachedPageMixin, FilterView):
 
     filterset_class = ProjectFilter
     queryset = Project.objects.published()
+    download = "csv"  # or "xlsx"
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
@@ -143,10 +145,30 @@ class ProjectCSVView(CachedPageMixin, FilterView):
                 "\n".join(lines), status=400, content_type="text/plain; charset=utf-8"
             )
         year = filterset.is_bound and filterset.form.cleaned_data.get("year")
-        filename = f"minato-budget-{year.year if year else 'all'}.csv"
-        response = StreamingHttpResponse(
-            csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"
-        )
+        stem = f"minato-budget-{year.year if year else 'all'}"
+        encoding = request.GET.get("encoding", "utf-8").lower()
+        if self.download == "xlsx":
+            response = HttpResponse(
+                opendata.xlsx(filterset.qs), content_type=opendata.XLSX_CONTENT_TYPE
+            )
+            filename = f"{stem}.xlsx"
+        elif encoding in ("cp932", "shift_jis", "sjis"):
+            response = HttpResponse(
+                opendata.cp932_csv(filterset.qs),
+                content_type="text/csv; charset=Windows-31J",
+            )
+            filename = f"{stem}-cp932.csv"
+        elif encoding in ("utf-8", "utf8"):
+            response = StreamingHttpResponse(
+                csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"
+            )
+            filename = f"{stem}.csv"
+        else:
+            return HttpResponse(
+                _("encoding は utf-8 か cp932 を指定してください。"),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

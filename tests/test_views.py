@@ -201,3 +201,38 @@ def test_project_history_across_years(client, fy2021, seed_text):
     history = list(response.context["history"])
     assert [p.fiscal_year.year for p in history] == [2021, 2022]
     assert all(isinstance(p, Project) for p in history)
+
+
+def test_the_list_downloads_as_cp932_csv_for_older_excel(client, fy2021):
+    response = client.get("/projects.csv", {"category": "new", "encoding": "cp932"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=Windows-31J"
+    assert "minato-budget-all-cp932.csv" in response["Content-Disposition"]
+    text = response.content.decode("cp932")
+    assert text.splitlines()[0].startswith("年度,施策番号")
+    assert len(text.splitlines()) == 11
+
+
+def test_the_list_downloads_as_xlsx_with_the_same_filters(client, fy2021):
+    import io
+
+    import openpyxl
+
+    response = client.get("/projects.xlsx", {"year": "2021", "q": "GIGA"})
+
+    assert response.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert len(rows) == 2
+    assert rows[1][6] == "GIGAスクール推進事業"
+    assert rows[1][11] == 426_803
+
+
+def test_an_unknown_encoding_is_a_400(client, fy2021):
+    assert client.get("/projects.csv", {"encoding": "latin-1"}).status_code == 400
+
+
+def test_the_list_page_links_every_download_with_its_filters(client, fy2021):
+    content = client.get("/projects/", {"category": "new"}).content.decode()
+    assert "/projects.csv?category=new&amp;encoding=cp932" in content
+    assert "/projects.xlsx?category=new" in content
