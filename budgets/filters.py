@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from budgets.models import Department, FiscalYear, Project, Section, Theme
 
@@ -90,12 +91,20 @@ class ProjectFilter(django_filters.FilterSet):
         ),
         field_labels={
             "fiscal_year__year": _("年度"),
-            "no": _("No"),
+            "no": pgettext_lazy("project number", "No"),
             "name": _("事業名"),
             "requested": _("要求額"),
             "requested_levelup": _("要求額のうちレベルアップ"),
             "budgeted": _("予算額"),
             "budgeted_levelup": _("予算額のうちレベルアップ"),
+            # django-filter would build these once, in the language of start-up
+            "-year": _("年度（降順）"),
+            "-no": _("No（降順）"),
+            "-name": _("事業名（降順）"),
+            "-requested": _("要求額（降順）"),
+            "-requested_levelup": _("要求額のうちレベルアップ（降順）"),
+            "-budgeted": _("予算額（降順）"),
+            "-budgeted_levelup": _("予算額のうちレベルアップ（降順）"),
         },
     )
 

@@ -54,7 +54,7 @@ class ImportEvent(models.Model):
 
     class Meta:
         verbose_name = _("取り込み記録")
-        verbose_name_plural = _("取り込み記録")
+        verbose_name_plural = pgettext_lazy("plural", "取り込み記録")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -114,17 +114,17 @@ class FiscalYear(models.Model):
 
     class Meta:
         verbose_name = _("年度")
-        verbose_name_plural = _("年度")
+        verbose_name_plural = pgettext_lazy("plural", "年度")
         ordering = ["-year"]
         permissions = [("import", _("年度の表を取り込める"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(year__gte=FIRST_YEAR) & Q(year__lte=LAST_YEAR),
                 name="fiscal_year_year_in_range",
+                # a literal, not formatted here: it must stay lazy to be translated
                 violation_error_message=_(
-                    "年度は %(first)s 年から %(last)s 年の間で入力してください。"
-                )
-                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                    "年度は 1926 年から 2200 年の間で入力してください。"
+                ),
             ),
         ]
 
@@ -166,7 +166,7 @@ class Theme(models.Model):
 
     class Meta:
         verbose_name = _("施策の柱")
-        verbose_name_plural = _("施策の柱")
+        verbose_name_plural = pgettext_lazy("plural", "施策の柱")
         ordering = ["-fiscal_year__year", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -194,7 +194,7 @@ class Department(models.Model):
 
     class Meta:
         verbose_name = _("部")
-        verbose_name_plural = _("部")
+        verbose_name_plural = pgettext_lazy("plural", "部")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -223,7 +223,7 @@ class Section(models.Model):
 
     class Meta:
         verbose_name = _("課")
-        verbose_name_plural = _("課")
+        verbose_name_plural = pgettext_lazy("plural", "課")
         ordering = ["department__name", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -248,7 +248,7 @@ class ProjectLineage(models.Model):
 
     class Meta:
         verbose_name = _("事業の系譜")
-        verbose_name_plural = _("事業の系譜")
+        verbose_name_plural = pgettext_lazy("plural", "事業の系譜")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -440,7 +440,7 @@ class Project(models.Model):
 
     class Meta:
         verbose_name = _("事業")
-        verbose_name_plural = _("事業")
+        verbose_name_plural = pgettext_lazy("plural", "事業")
         ordering = ["-fiscal_year__year", "no"]
         constraints = [
             models.UniqueConstraint(

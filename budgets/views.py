@@ -24,8 +24,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from budgets.caching import CachedPageMixin
 from budgets import opendata
+from budgets.caching import CachedPageMixin
 from budgets.exporting import csv_chunks
 from budgets.filters import ProjectFilter
 from budgets.models import Department, FiscalYear, Project, Theme
