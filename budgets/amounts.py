@@ -15,6 +15,8 @@ _NUMBER = re.compile(
     r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.(?P<fraction>[0-9]+))?"
 )
 _UNIT = "千円"
+# ASCII digits, with commas only in valid thousands groups
+_PLAIN = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*)", re.ASCII)
 
 # (size in yen, name), largest first.
 _UNITS = ((10**12, "兆"), (10**8, "億"), (10**4, "万"))
@@ -74,6 +76,8 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
     if not isinstance(value, str):
         raise AmountError(AmountError.NOT_A_NUMBER, str(value))
 
+    if _PLAIN.fullmatch(value):  # the common case: "3,826,938" or "0"
+        return int(value.replace(",", ""))
     text = unicodedata.normalize("NFKC", value).strip()
     if not text or text in _DASHES:
         return None

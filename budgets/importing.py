@@ -1129,13 +1129,12 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                 fresh.append(row)
                 if row.lineage_key is not None:
                     fresh_keys.add(row.lineage_key)
-        lineages = ProjectLineage.objects.bulk_create(
-            [ProjectLineage() for _row in fresh], batch_size=BATCH_SIZE
-        )
-        for row, lineage in zip(fresh, lineages, strict=True):
-            links[id(row)] = lineage.pk
+        for row, lineage_id in zip(
+            fresh, _new_lineages(len(fresh), writer.now), strict=True
+        ):
+            links[id(row)] = lineage_id
             if row.lineage_key is not None:
-                keyed[row.lineage_key] = lineage.pk
+                keyed[row.lineage_key] = lineage_id
         for row in unlinked:
             if id(row) not in links:
                 links[id(row)] = keyed[row.lineage_key]
@@ -1163,6 +1162,39 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                 project.delete()
                 pruned += 1
     return pruned
+
+
+def _new_lineages(count: int, now) -> list[int]:
+    """Create ``count`` lineages in one statement; return their ids.
+
+    They are all new and alike, so which id goes to which project does not matter.
+    """
+    if not count:
+        return []
+    table = connection.ops.quote_name(ProjectLineage._meta.db_table)
+    column = connection.ops.quote_name(
+        ProjectLineage._meta.get_field("created_at").column
+    )
+    created_at = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({column}) "
+            "SELECT %s FROM generate_series(1, %s) RETURNING id"
+        )
+        params = [created_at, count]
+    else:  # SQLite 3.35+: a recursive series and RETURNING
+        sql = (
+            "WITH RECURSIVE series(n) AS "
+            "(SELECT 1 UNION ALL SELECT n + 1 FROM series WHERE n < %s) "
+            f"INSERT INTO {table} ({column}) SELECT %s FROM series RETURNING id"
+        )
+        params = [count, created_at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) != count:  # pragma: no cover - a database that ignores RETURNING
+        raise RuntimeError(f"made {len(ids)} lineages, needed {count}")
+    return ids
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

@@ -40,6 +40,10 @@ _KANGXI = {
 }
 _LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_KATAKANA = re.compile("[\u30a1-\u30f6]")
+_LOOKALIKE_CHARS = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in _LOOKALIKES) + "]"
+)
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACE = re.compile(r"\s+")
@@ -79,6 +83,11 @@ def search_key(s: str) -> str:
 
     The long-vowel mark ー stays: サービス -> さーびす.
     """
-    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
-    s = s.translate(_KATAKANA_TO_HIRAGANA)
+    if _LOOKALIKE_CHARS.search(s):
+        s = fix_lookalikes(s)
+    if not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
+    s = s.casefold()
+    if _KATAKANA.search(s):
+        s = s.translate(_KATAKANA_TO_HIRAGANA)
     return _SPACE.sub(" ", s).strip()
