@@ -63,8 +63,16 @@ def public_urls() -> list[str]:
         "/years/2021/",
         "/projects/",
         "/projects.csv",
+        "/projects.xlsx",
         "/projects/2021/1/",
         f"/departments/{department.pk}/",
+        "/years/2021/themes/1/",
+        "/data/",
+        "/api/projects/",
+        "/api/years/",
+        "/api/projects/2021/1/history/",
+        "/feeds/updates.atom",
+        "/sitemap.xml",
     ]
 
 
