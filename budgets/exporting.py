@@ -46,7 +46,7 @@ CATEGORY_WORDS = {
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-_COLUMNS = (
+COLUMNS = (  # the database fields behind CSV_HEADER, in its order
     "fiscal_year__year",
     "theme__number",
     "theme__name",
@@ -74,7 +74,7 @@ def project_rows(
     queryset: QuerySet[Project], *, backup: bool = False
 ) -> Iterator[list[str | int]]:
     """Yield one CSV row (without header) per project, ordered by year and No."""
-    columns = (*_COLUMNS, *_BACKUP_COLUMNS) if backup else _COLUMNS
+    columns = (*COLUMNS, *_BACKUP_COLUMNS) if backup else COLUMNS
     values = (
         queryset.order_by("fiscal_year__year", "no")
         .values_list(*columns)

@@ -34,7 +34,13 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from budgets.exporting import CATEGORY_WORDS, CSV_HEADER, neutralise, project_rows
+from budgets.exporting import (
+    CATEGORY_WORDS,
+    COLUMNS,
+    CSV_HEADER,
+    neutralise,
+    project_rows,
+)
 from budgets.models import FiscalYear, Project
 from budgets.text import fix_lookalikes
 
@@ -200,22 +206,6 @@ DICTIONARY: tuple[Column, ...] = (
     ),
 )
 
-_VALUES = (
-    "fiscal_year__year",
-    "theme__number",
-    "theme__name",
-    "no",
-    "section__department__name",
-    "section__name",
-    "name",
-    "category",
-    "description",
-    "requested",
-    "requested_levelup",
-    "budgeted",
-    "budgeted_levelup",
-)
-
 
 def published_years() -> QuerySet[FiscalYear]:
     return FiscalYear.objects.published().order_by("year")
@@ -237,7 +227,7 @@ def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
     keys = [column.key for column in DICTIONARY]
     rows = (
         queryset.order_by("fiscal_year__year", "no")
-        .values_list(*_VALUES)
+        .values_list(*COLUMNS)
         .iterator(chunk_size=2000)
     )
     for row in rows:
