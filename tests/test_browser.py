@@ -105,7 +105,7 @@ def test_a_reader_finds_a_project_and_takes_the_list_home_without_javascript(
     assert page.locator("th[aria-sort=ascending]").inner_text().startswith("予算額")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="この一覧を CSV でダウンロード").click()
+        page.get_by_role("link", name="CSV（UTF-8）").click()
     download = download_info.value
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)

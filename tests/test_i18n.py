@@ -140,7 +140,7 @@ def test_an_english_reader_sees_the_project_list_in_english(client, fy2021):
         "条件をクリア",
         "件の事業",
         "予算額の合計",
-        "この一覧を CSV でダウンロード",
+        "この一覧をダウンロード",
         "部・課",
         "金額の単位は千円です",
     ):
