@@ -254,3 +254,23 @@ def test_the_browsable_docs_load_their_script_from_a_file(client, db):
     assert 'id="swagger-ui"' in html
     assert "<script>" not in html and "<style>" not in html  # the CSP allows no inline
     assert client.get(reverse("api:docs"), {"script": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("parameter", ["theme", "year", "department", "sort"])
+def test_an_empty_typed_parameter_is_refused_with_the_reason(client, fy2021, parameter):
+    response = client.get(f"/api/projects/?{parameter}=")
+
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
+def test_an_empty_keyword_lists_everything(client, fy2021):
+    assert client.get("/api/projects/?q=").json()["count"] == 32
+
+
+@pytest.mark.parametrize("parameter", ["theme", "q", "sort", "budgeted_min"])
+def test_a_parameter_given_twice_is_refused_not_half_read(client, fy2021, parameter):
+    response = client.get(f"/api/projects/?{parameter}=1&{parameter}=2")
+
+    assert response.status_code == 400
+    assert "一つだけ指定してください。" in response.json()[parameter]

@@ -19,11 +19,33 @@ from budgets.models import Department, FiscalYear, Section, Theme
 AMOUNT_MAX = 2**63 - 1  # BigIntegerField
 
 
+class RefuseEmptyValues:
+    """The schema types every parameter as one value (a number, an id, a choice, a
+    word): the API refuses a parameter given twice, and an empty value where text is
+    not expected, with a 400 and a reason, instead of quietly picking one or ignoring
+    it as the list page's form does. The keyword ``q`` may be empty (it is text)."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            values = self.data.getlist(name) if name in self.data else []
+            if len(values) > 1:
+                self.form.add_error(name, _("一つだけ指定してください。"))
+                valid = False
+            elif values == [""] and not isinstance(declared, django_filters.CharFilter):
+                self.form.add_error(
+                    name,
+                    _("空の値は使えません。値を入れるか、パラメータを外してください。"),
+                )
+                valid = False
+        return valid
+
+
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class APIProjectFilter(ProjectFilter):
+class APIProjectFilter(RefuseEmptyValues, ProjectFilter):
     budgeted_min = IntegerFilter(
         label=_("予算額（千円）の下限"),
         field_name="budgeted",
@@ -51,7 +73,7 @@ def year_filter(path: str) -> django_filters.ModelChoiceFilter:
     )
 
 
-class ThemeFilter(django_filters.FilterSet):
+class ThemeFilter(RefuseEmptyValues, django_filters.FilterSet):
     year = year_filter("fiscal_year")
 
     class Meta:
@@ -59,7 +81,7 @@ class ThemeFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(RefuseEmptyValues, django_filters.FilterSet):
     year = year_filter("sections__projects__fiscal_year")
 
     class Meta:
@@ -67,7 +89,7 @@ class DepartmentFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class SectionFilter(django_filters.FilterSet):
+class SectionFilter(RefuseEmptyValues, django_filters.FilterSet):
     year = year_filter("projects__fiscal_year")
     department = django_filters.ModelChoiceFilter(
         label=_("部"), queryset=Department.objects.all()
