@@ -1051,13 +1051,15 @@ class _Writer:
         )
 
     def insert_projects(self, fiscal_year: FiscalYear, rows: Iterable[dict]) -> None:
-        """Insert new projects and their history rows with plain executemany.
+        """Insert new projects with plain executemany, then copy them into history.
 
         The hot path of a yearly import (100,000 rows): Django's bulk_create spends
         most of its time preparing each field of each object; these values are
-        already plain ints and strings. Columns come from the models' own metadata,
-        so the SQL follows the schema; other writes use the ORM. Rows are built and
-        written a batch at a time, so memory does not grow with the table.
+        already plain ints and strings. The history records are copied inside the
+        database (INSERT … SELECT) from the rows just written, matched by year and
+        No, so their values are the stored ones. Columns come from the models' own
+        metadata, so the SQL follows the schema; other writes use the ORM. Rows are
+        built and written a batch at a time, so memory does not grow with the table.
         """
         now = connection.ops.adapt_datetimefield_value(self.now)
         history = {
@@ -1071,15 +1073,9 @@ class _Writer:
             for row in batch:
                 row["created_at"] = row["updated_at"] = now
             _insert_rows(Project, batch)
-            ids = dict(
-                Project.objects.filter(
-                    fiscal_year=fiscal_year, no__in=[row["no"] for row in batch]
-                ).values_list("no", "id")
+            _copy_into_history(
+                Project, history, fiscal_year.pk, [row["no"] for row in batch]
             )
-            for row in batch:
-                row["id"] = ids[row["no"]]
-                row.update(history)
-            _insert_rows(Project.history.model, batch)
 
     def update(self, model, objects: list, fields: list[str]) -> None:
         if objects:
@@ -1227,6 +1223,44 @@ def _insert_rows(model, rows: list[dict[str, Any]]) -> None:
     names = [field.attname for field in fields]
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[row[name] for name in names] for row in rows])
+
+
+def _copy_into_history(
+    model, extra: dict[str, Any], fiscal_year_id: int, numbers: list[int]
+) -> None:
+    """Write a history record for each of the year's projects numbered ``numbers``.
+
+    One INSERT … SELECT: every column the history shares with the model comes from
+    the stored row; the history's own columns (``extra``) are the same for all.
+    """
+    history_model = model.history.model
+    source = {field.attname: field.column for field in model._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns, selected, params = [], [], []
+    for field in history_model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.attname in extra:
+            selected.append("%s")
+            params.append(extra[field.attname])
+        elif field.attname in source:
+            selected.append(quote(source[field.attname]))
+        else:  # a schema change the fast path does not know yet
+            raise ValueError(f"{history_model.__name__}: no value for {field.attname}")
+    sql = "INSERT INTO {} ({}) SELECT {} FROM {} WHERE {} = %s AND {} IN ({})".format(
+        quote(history_model._meta.db_table),
+        ", ".join(columns),
+        ", ".join(selected),
+        quote(model._meta.db_table),
+        quote(model._meta.get_field("fiscal_year").column),
+        quote(model._meta.get_field("no").column),
+        ", ".join(["%s"] * len(numbers)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, fiscal_year_id, *numbers])
+        if cursor.rowcount != len(numbers):  # pragma: no cover - a lost row
+            raise RuntimeError(f"{cursor.rowcount} history records for {len(numbers)}")
 
 
 def _project_values(row: ProjectRow, theme_ids, section_ids, now) -> dict[str, Any]:

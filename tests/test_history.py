@@ -40,6 +40,20 @@ def test_an_import_is_one_event_and_every_project_links_to_it(admin_user):
     assert FiscalYear.history.get().import_event == event
 
 
+def test_each_imported_project_s_first_record_is_the_project_as_stored():
+    import_table(SEED.read_bytes(), filename="r03.txt")
+
+    fields = [
+        f.attname for f in Project._meta.concrete_fields if f.name != "search_text"
+    ]
+    for project in Project.objects.all():
+        record = project.history.get()
+        assert {name: getattr(record, name) for name in fields} == {
+            name: getattr(project, name) for name in fields
+        }
+        assert record.history_change_reason == "取り込み: r03.txt"
+
+
 def test_a_changed_import_records_old_and_new_values(seed_text):
     import_table(seed_text.encode(), filename="first.txt")
     rows = seed_cells(seed_text)
