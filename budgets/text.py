@@ -78,16 +78,38 @@ def normalise_label(s: str) -> str:
     return s.translate(_PARENTHESES)
 
 
+# Characters NFKC leaves as they are whatever stands next to them: ASCII, the CJK
+# punctuation 、。「」『』, hiragana, katakana with ー, and the unified ideographs.
+# None of them decomposes, and none is the second half of a composition, so a
+# table's text can be normalised run by run: only what lies outside these ranges,
+# together with the one character before it (か + U+3099 composes to が).
+_NFKC_STABLE = (
+    "\x00-\x7f\u3001\u3002\u300c-\u300f\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff"
+)
+_NFKC_RUN = re.compile(f".?[^{_NFKC_STABLE}]+", re.DOTALL)
+_KATAKANA_RUN = re.compile("[\u30a1-\u30f6]+")
+
+
+def _nfkc(match: re.Match) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def _hiragana(match: re.Match) -> str:
+    return match.group().translate(_KATAKANA_TO_HIRAGANA)
+
+
 def search_key(s: str) -> str:
     """Return a key that ignores width, case and hiragana/katakana.
 
-    The long-vowel mark ー stays: サービス -> さーびす.
+    The long-vowel mark ー stays: サービス -> さーびす. The same as NFKC, casefold,
+    katakana to hiragana and single spaces applied to the whole text, done run by
+    run because imports compute it for every project (tests/test_text.py checks
+    the two agree).
     """
     if _LOOKALIKE_CHARS.search(s):
         s = fix_lookalikes(s)
     if not unicodedata.is_normalized("NFKC", s):
-        s = unicodedata.normalize("NFKC", s)
+        s = _NFKC_RUN.sub(_nfkc, s)
     s = s.casefold()
-    if _KATAKANA.search(s):
-        s = s.translate(_KATAKANA_TO_HIRAGANA)
+    s = _KATAKANA_RUN.sub(_hiragana, s)
     return _SPACE.sub(" ", s).strip()

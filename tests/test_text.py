@@ -1,8 +1,12 @@
+import re
 import unicodedata
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from budgets.text import (
+    _KATAKANA_TO_HIRAGANA,
     RADICAL_LOOKALIKES,
     clean_cell,
     fix_lookalikes,
@@ -176,3 +180,43 @@ def test_search_key(text, key):
 @pytest.mark.parametrize(("one", "other"), [("サービス", "サビス"), ("港区", "港")])
 def test_search_key_keeps_different_words_apart(one, other):
     assert search_key(one) != search_key(other)
+
+
+def search_key_by_definition(s: str) -> str:
+    """search_key the slow, obvious way: every step on the whole text."""
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
+    return re.sub(r"\s+", " ", s.translate(_KATAKANA_TO_HIRAGANA)).strip()
+
+
+# what a budget table holds, plus what trips normalisation up: combining marks,
+# half-width kana and their sound marks, compatibility ideographs, Hangul jamo
+TABLE_TEXT = st.text(
+    st.one_of(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+        st.characters(min_codepoint=0x3000, max_codepoint=0x30FF),
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x4E40),
+        st.characters(min_codepoint=0xFF01, max_codepoint=0xFF9F),
+        st.characters(min_codepoint=0x0300, max_codepoint=0x036F),
+        st.characters(min_codepoint=0x1100, max_codepoint=0x11FF),
+        st.sampled_from("①㈱㍻℡ⅢＡ\u3099\u309a\u2ea0\u2f24\uf900\u00df\u0390\t\n"),
+        st.characters(),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TABLE_TEXT)
+@example("か\u3099")  # composes with the kana before it: が
+@example("ｶﾞｲﾄﾞ")
+@example("e\u0301\u0323")  # marks reordered, then composed
+@example("\u1100\u1161")  # Hangul jamo compose to 가
+def test_search_key_is_its_definition_applied_to_the_whole_text(text):
+    assert search_key(text) == search_key_by_definition(text)
+
+
+def test_search_key_of_every_seed_project_is_its_definition():
+    from tests.conftest import SEED
+
+    text = SEED.read_text(encoding="utf-8")
+    assert search_key(text) == search_key_by_definition(text)
