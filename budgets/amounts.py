@@ -78,6 +78,8 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
 
     if _PLAIN.fullmatch(value):  # the common case: "3,826,938" or "0"
         return int(value.replace(",", ""))
+    if not value or value in _DASHES:  # the next common one: "-"
+        return None
     text = unicodedata.normalize("NFKC", value).strip()
     if not text or text in _DASHES:
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -368,6 +369,16 @@ def _cell_text(value: Any) -> str:
     return text
 
 
+_CELL_SPECIAL = re.compile("['\u200b\ufeff]")
+
+
+def _cell_texts(cells: list[Any], plain: bool) -> list[str]:
+    """_cell_text of every cell; a row of strings (text, CSV) the quick way."""
+    if plain and not _CELL_SPECIAL.search("".join(cells)):
+        return [cell.strip() for cell in cells]
+    return [_cell_text(cell) for cell in cells]
+
+
 def _as_text(value: Any) -> str:
     """A cell parse_table already cleaned stays as it is; a number becomes text."""
     return value if isinstance(value, str) else _cell_text(value)
@@ -395,23 +406,26 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
 
     mapping: dict[int, str] | None = None
     header_width = 0
+    unmapped: list[int] = []  # columns left of the last known one without a name
+    plain = source.kind != "xlsx"  # every cell is a str
     theme: tuple[int, str] | None = None
     title_years: dict[int, tuple[int, str]] = {}  # year -> (line, title)
     raw_rows: list[tuple[int, dict[str, str | Any]]] = []
 
     for row in source.rows:
-        texts = [_cell_text(cell) for cell in row.cells]
-        filled = [(i, t) for i, t in enumerate(texts) if t]
+        texts = _cell_texts(row.cells, plain)
+        filled = len(texts) - texts.count("")
         if not filled:
             continue
         # a header names 事業名; checking that first keeps data rows cheap
+        joined = "".join(texts)
         header = (
             _header_mapping(row.cells)
-            if any("事業名" in _SPACES.sub("", text) for text in texts)
+            if "名" in joined and "事業名" in _SPACES.sub("", joined)
             else None
         )
         if header is not None:
-            for name in [texts[i] for i, _t in filled if i not in header]:
+            for name in [t for i, t in enumerate(texts) if t and i not in header]:
                 problem(
                     _("この列は取り込めません。列を削除するか、名前を直してください。"),
                     row.line,
@@ -428,9 +442,10 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
                 )
             mapping = header
             header_width = max(header) + 1
+            unmapped = [i for i in range(header_width) if i not in mapping]
             continue
-        if len(filled) == 1:
-            text = filled[0][1]
+        if filled == 1:
+            text = next(t for t in texts if t)
             if _is_unit_row(text):
                 if "千円" not in unicodedata.normalize("NFKC", text):
                     problem(
@@ -479,7 +494,8 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
                 row.line,
             )
             continue
-        extra = [t for i, t in filled if i >= header_width or i not in mapping]
+        extra = [texts[i] for i in unmapped if texts[i]]
+        extra += [t for t in texts[header_width:] if t]
         if extra:
             problem(
                 _(
@@ -490,12 +506,15 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
             )
             continue
         # cleaned text, except the numbers an XLSX cell holds
-        cells = {
-            key: row.cells[index]
-            if isinstance(row.cells[index], int | float)
-            else texts[index]
-            for index, key in mapping.items()
-        }
+        if plain:
+            cells = {key: texts[index] for index, key in mapping.items()}
+        else:
+            cells = {
+                key: row.cells[index]
+                if isinstance(row.cells[index], int | float)
+                else texts[index]
+                for index, key in mapping.items()
+            }
         if "theme_number" not in cells:
             if theme is None:
                 problem(
@@ -608,9 +627,9 @@ def _parse_project_row(line, cells, default_year, problem):
         if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1:
             whole_numbers[key] = raw
             continue
-        text = unicodedata.normalize("NFKC", _as_text(raw))
-        if text.endswith(".0"):
-            text = text[:-2]
+        text = _as_text(raw)
+        if not text.isdecimal():  # int() reads full-width digits as NFKC would
+            text = unicodedata.normalize("NFKC", text).removesuffix(".0")
         if not text.isdecimal() or int(text) < 1:
             bad(_("1 以上の整数で入力してください。"), key)
         else:
@@ -632,9 +651,7 @@ def _parse_project_row(line, cells, default_year, problem):
             )
 
     category_text = _as_text(cells.get("category"))
-    category = CATEGORY_SPELLINGS.get(
-        normalise_label(category_text).strip("【】[]「」<>〈〉")
-    )
+    category = _category(category_text)
     if category is None:
         bad(
             _(
@@ -684,6 +701,12 @@ def _parse_project_row(line, cells, default_year, problem):
         **amounts,
         **backup,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _category(text: str) -> str | None:
+    """The category a cell names (a table spells the same few words on every row)."""
+    return CATEGORY_SPELLINGS.get(normalise_label(text).strip("【】[]「」<>〈〉"))
 
 
 def _check_table(table: ParsedTable, problem) -> None:
@@ -1237,17 +1260,17 @@ def _copy_into_history(
     source = {field.attname: field.column for field in model._meta.concrete_fields}
     quote = connection.ops.quote_name
     columns, selected, params = [], [], []
-    for field in history_model._meta.concrete_fields:
-        if field.primary_key:
+    for column in history_model._meta.concrete_fields:
+        if column.primary_key:
             continue
-        columns.append(quote(field.column))
-        if field.attname in extra:
+        columns.append(quote(column.column))
+        if column.attname in extra:
             selected.append("%s")
-            params.append(extra[field.attname])
-        elif field.attname in source:
-            selected.append(quote(source[field.attname]))
+            params.append(extra[column.attname])
+        elif column.attname in source:
+            selected.append(quote(source[column.attname]))
         else:  # a schema change the fast path does not know yet
-            raise ValueError(f"{history_model.__name__}: no value for {field.attname}")
+            raise ValueError(f"{history_model.__name__}: no value for {column.attname}")
     sql = "INSERT INTO {} ({}) SELECT {} FROM {} WHERE {} = %s AND {} IN ({})".format(
         quote(history_model._meta.db_table),
         ", ".join(columns),
