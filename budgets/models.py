@@ -288,6 +288,12 @@ def amount_problems(
         ("budgeted", "budgeted_levelup"),
     ):
         whole_value, part_value = values[whole], values[part]
+        if category == Project.Category.NEW:
+            if part_value is None:
+                continue  # the common cases first: an import asks for every row
+        elif category == Project.Category.LEVELUP and part_value is not None:
+            if whole_value is None or part_value <= whole_value:
+                continue
         whole_label = Project._meta.get_field(whole).verbose_name
         part_label = Project._meta.get_field(part).verbose_name
         if category == Project.Category.NEW and part_value is not None:
