@@ -20,6 +20,7 @@ import csv
 import functools
 import hashlib
 import io
+import operator
 import re
 import unicodedata
 import zipfile
@@ -375,7 +376,7 @@ _CELL_SPECIAL = re.compile("['\u200b\ufeff]")
 def _cell_texts(cells: list[Any], plain: bool) -> list[str]:
     """_cell_text of every cell; a row of strings (text, CSV) the quick way."""
     if plain and not _CELL_SPECIAL.search("".join(cells)):
-        return [cell.strip() for cell in cells]
+        return list(map(str.strip, cells))
     return [_cell_text(cell) for cell in cells]
 
 
@@ -637,9 +638,11 @@ def _parse_project_row(line, cells, default_year, problem):
 
     texts = {}
     for key in ("department", "section", "name", "theme_name", "description"):
-        value = _as_text(cells.get(key))
+        value = cells.get(key)
+        if type(value) is not str:
+            value = _as_text(value)
         texts[key] = value
-        if key != "description" and not value:
+        if not value and key != "description":
             bad(_("空欄にできません。"), key)
         limit = TEXT_LIMITS.get(key)
         if limit and len(value) > limit:
@@ -1160,14 +1163,17 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
         writer.insert_projects(
             fiscal_year,
             (
-                {
-                    "fiscal_year_id": fiscal_year.pk,
-                    "no": row.no,
-                    "lineage_id": links[id(row)],
-                    "created_at": writer.now,
-                    "version": 1,
-                    **_project_values(row, theme_ids, section_ids, writer.now),
-                }
+                _project_values(
+                    row,
+                    theme_ids,
+                    section_ids,
+                    writer.now,
+                    fiscal_year_id=fiscal_year.pk,
+                    no=row.no,
+                    lineage_id=links[id(row)],
+                    created_at=writer.now,
+                    version=1,
+                )
                 for row in year_plan.new
             ),
         )
@@ -1243,9 +1249,9 @@ def _insert_rows(model, rows: list[dict[str, Any]]) -> None:
         ", ".join(quote(field.column) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    names = [field.attname for field in fields]
+    values = operator.itemgetter(*[field.attname for field in fields])
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[row[name] for name in names] for row in rows])
+        cursor.executemany(sql, list(map(values, rows)))
 
 
 def _copy_into_history(
@@ -1286,8 +1292,11 @@ def _copy_into_history(
             raise RuntimeError(f"{cursor.rowcount} history records for {len(numbers)}")
 
 
-def _project_values(row: ProjectRow, theme_ids, section_ids, now) -> dict[str, Any]:
+def _project_values(
+    row: ProjectRow, theme_ids, section_ids, now, **more: Any
+) -> dict[str, Any]:
     return {
+        **more,
         "theme_id": theme_ids[row.theme_number],
         "section_id": section_ids[(row.department, row.section)],
         "name": row.name,
