@@ -1,7 +1,10 @@
 """Import the FY2021 table as finance staff have it, and refuse what is wrong."""
 
+import gc
+
 import pytest
 
+from budgets import importing
 from budgets.exporting import csv_chunks
 from budgets.importing import import_table
 from budgets.models import Department, FiscalYear, Project, Section, Theme
@@ -430,3 +433,22 @@ def test_a_bad_row_in_a_cp932_csv_is_named_by_its_line(seed_text):
     report = import_table(to_csv(rows, "cp932"))
 
     assert [(p.line, p.column) for p in report.problems] == [(line, "予算額")]
+
+
+def test_the_garbage_collector_pauses_during_an_import_and_runs_again_after(
+    monkeypatch, seed_bytes
+):
+    seen = []
+    parse = importing.parse_table
+
+    def watched_parse(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "parse_table", watched_parse)
+    assert gc.isenabled()
+    import_table(seed_bytes, dry_run=True)
+    report = import_table(b"\x00\x01 not a table")
+
+    assert seen == [False] and gc.isenabled()
+    assert report.problems  # refused before parsing, collector back on all the same
