@@ -112,4 +112,4 @@ def search_key(s: str) -> str:
         s = _NFKC_RUN.sub(_nfkc, s)
     s = s.casefold()
     s = _KATAKANA_RUN.sub(_hiragana, s)
-    return _SPACE.sub(" ", s).strip()
+    return " ".join(s.split())  # split() knows the same whitespace as re's \s
