@@ -411,6 +411,7 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
     header_width = 0
     unmapped: list[int] = []  # columns left of the last known one without a name
     plain = source.kind != "xlsx"  # every cell is a str
+    headers: dict[tuple[str, ...], dict[int, str] | None] = {}
     theme: tuple[int, str] | None = None
     title_years: dict[int, tuple[int, str]] = {}  # year -> (line, title)
     raw_rows: list[tuple[int, dict[str, str | Any]]] = []
@@ -422,11 +423,12 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
             continue
         # a header names 事業名; checking that first keeps data rows cheap
         joined = "".join(texts)
-        header = (
-            _header_mapping(row.cells)
-            if "名" in joined and "事業名" in _SPACES.sub("", joined)
-            else None
-        )
+        header = None
+        if "名" in joined and "事業名" in _SPACES.sub("", joined):
+            key = tuple(texts)  # the same header repeats on every page
+            if key not in headers:
+                headers[key] = _header_mapping(row.cells)
+            header = headers[key]
         if header is not None:
             for name in [t for i, t in enumerate(texts) if t and i not in header]:
                 problem(
