@@ -1461,10 +1461,10 @@ def import_table(
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a table is imported.
 
-    An import builds some ten objects per row and no reference cycles, so the
-    collector finds nothing to free, yet its full passes over a growing heap cost
-    about a sixth of a 100,000-row import (benchmarks/import_speed.py). Memory is
-    still freed as usual by reference counting; the collector runs again after.
+    An import builds some ten objects per row and next to no reference cycles:
+    with the collector running, a 100,000-row import spent 1.1 s in 1,202
+    collections that freed 635 objects in all (benchmarks/import_speed.py). Memory
+    is still freed as usual by reference counting; the collector runs again after.
     """
     enabled = gc.isenabled()
     gc.disable()
