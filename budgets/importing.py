@@ -1463,7 +1463,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
     An import builds some ten objects per row and next to no reference cycles:
     with the collector running, a 100,000-row import spent 1.1 s in 1,202
-    collections that freed 635 objects in all (benchmarks/import_speed.py). Memory
+    collections that freed 635 objects in all (benchmarks/import_phases.py). Memory
     is still freed as usual by reference counting; the collector runs again after.
     """
     enabled = gc.isenabled()
