@@ -1462,7 +1462,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a table is imported.
 
     An import builds some ten objects per row and next to no reference cycles:
-    with the collector running, a 100,000-row import spent 1.1 s in 1,202
+    with the collector running, a 100,000-row import spent about a second in 1,201
     collections that freed 635 objects in all (benchmarks/import_phases.py). Memory
     is still freed as usual by reference counting; the collector runs again after.
     """
