@@ -170,7 +170,13 @@ class ProjectAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["seen_version"] = self.instance.version
+            # the stored version, not the instance's: on the history page the
+            # instance is the old record being restored, with its old version
+            self.initial["seen_version"] = (
+                Project.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -191,6 +197,8 @@ class ProjectAdminForm(forms.ModelForm):
                     ),
                     code="stale",
                 )
+            if current is not None:
+                self.instance.version = current  # save() makes it current + 1
         return cleaned
 
 

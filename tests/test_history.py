@@ -102,12 +102,32 @@ def test_the_admin_restores_an_earlier_version(admin_client, fy2021):
     url = f"/admin/budgets/project/{project.pk}/history/{original.history_id}/"
     form = admin_client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data["seen_version"] = Project.objects.get(no=1).version
-    response = admin_client.post(url, data)
+    response = admin_client.post(url, data)  # as the browser sends the page
 
     assert response.status_code == 302
-    assert Project.objects.get(no=1).budgeted == 3_191_866
+    restored = Project.objects.get(no=1)
+    assert restored.budgeted == 3_191_866
     assert project.history.count() == 3
+    assert restored.version == 3  # imported 1, edited 2, restored 3: never backwards
+
+
+def test_restoring_over_a_newer_save_is_stopped(admin_client, fy2021):
+    project = Project.objects.get(no=1)
+    original = project.history.get()
+    url = f"/admin/budgets/project/{project.pk}/history/{original.history_id}/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    # meanwhile a colleague saves a new figure
+    admin_client.post(
+        f"/admin/budgets/project/{project.pk}/change/",
+        change_form_data(admin_client, project) | {"budgeted": 3_000_000},
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "他の人が保存しています" in response.content.decode()
+    assert Project.objects.get(no=1).budgeted == 3_000_000
 
 
 def test_history_pages_open_in_the_admin(admin_client, fy2021):
