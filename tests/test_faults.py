@@ -12,37 +12,51 @@ from tests.test_importing import database_snapshot
 pytestmark = pytest.mark.django_db
 
 
-def failing_after(calls: int):
+def failing_after(calls: int, at_failure: dict | None = None):
+    """Make the importer die at its ``calls + 1``-th project; note what was written."""
     real = importing._search_text
     seen = {"n": 0}
 
     def search_text(row):
         seen["n"] += 1
         if seen["n"] > calls:
+            if at_failure is not None:
+                at_failure["projects"] = Project.objects.count()
+                at_failure["history"] = Project.history.count()
             raise RuntimeError("power cut")
         return real(row)
 
     return mock.patch.object(importing, "_search_text", side_effect=search_text)
 
 
-def test_an_import_killed_halfway_leaves_an_empty_database_empty(seed_bytes):
+def test_an_import_killed_halfway_leaves_an_empty_database_empty(
+    seed_bytes, monkeypatch
+):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 10)  # two batches written, then death
     before = database_snapshot()
-    with failing_after(20), pytest.raises(RuntimeError):
+    at_failure: dict = {}
+    with failing_after(20, at_failure), pytest.raises(RuntimeError):
         import_table(seed_bytes)
 
+    assert at_failure == {"projects": 20, "history": 20}  # it did die halfway
     assert database_snapshot() == before
     assert not ImportEvent.objects.exists()
     assert not Project.history.exists()
 
 
-def test_an_update_killed_halfway_leaves_the_year_as_it_was(fy2021, seed_text):
+def test_an_update_killed_halfway_leaves_the_year_as_it_was(
+    fy2021, seed_text, monkeypatch
+):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 1)  # one project updated, then death
     before = database_snapshot()
     history_before = Project.history.count()
     changed = seed_text.replace("3,191,866", "3,000,000").replace("50,535", "50,000")
 
-    with failing_after(1), pytest.raises(RuntimeError):
+    at_failure: dict = {}
+    with failing_after(1, at_failure), pytest.raises(RuntimeError):
         import_table(changed.encode())
 
+    assert at_failure["history"] == history_before + 1  # the first update was written
     assert database_snapshot() == before
     assert Project.history.count() == history_before
     assert ImportEvent.objects.count() == 1
