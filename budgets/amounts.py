@@ -18,6 +18,9 @@ _UNIT = "千円"
 # ASCII digits, with commas only in valid thousands groups
 _PLAIN = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*)", re.ASCII)
 
+# The largest amount the database holds (a BigIntegerField): about 9.2 × 10^18 千円.
+AMOUNT_MAX = 2**63 - 1
+
 # (size in yen, name), largest first.
 _UNITS = ((10**12, "兆"), (10**8, "億"), (10**4, "万"))
 
@@ -28,9 +31,15 @@ class AmountError(ValueError):
     NEGATIVE = "negative"
     NOT_INTEGER = "not_integer"
     NOT_A_NUMBER = "not_a_number"
+    TOO_LARGE = "too_large"
 
     def __init__(self, code: str, value: str) -> None:
-        if code not in (self.NEGATIVE, self.NOT_INTEGER, self.NOT_A_NUMBER):
+        if code not in (
+            self.NEGATIVE,
+            self.NOT_INTEGER,
+            self.NOT_A_NUMBER,
+            self.TOO_LARGE,
+        ):
             raise ValueError(f"Unknown AmountError code: {code!r}")
         super().__init__(code, value)
         self.code = code
@@ -45,6 +54,11 @@ class AmountError(ValueError):
         if self.code == self.NEGATIVE:
             template = gettext(
                 "「%(value)s」は負の金額です。この表の金額は負になりません。"
+            )
+        elif self.code == self.TOO_LARGE:
+            template = gettext(
+                "「%(value)s」は大きすぎて保存できません。"
+                "金額は千円単位か、桁が多すぎないか確かめてください。"
             )
         elif self.code == self.NOT_INTEGER:
             template = gettext(
@@ -61,8 +75,16 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
 
     0 is a real amount. Accept full-width digits, valid thousands separators,
     a trailing 千円 and whole floats such as 3826938.0. Raise AmountError for
-    negatives (△ 26,000, ▲5, -5), fractions and anything else.
+    negatives (△ 26,000, ▲5, -5), fractions, amounts larger than the database
+    holds (AMOUNT_MAX) and anything else.
     """
+    amount = _read_amount(value)
+    if amount is not None and amount > AMOUNT_MAX:
+        raise AmountError(AmountError.TOO_LARGE, str(value))
+    return amount
+
+
+def _read_amount(value: str | int | float | Decimal | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):

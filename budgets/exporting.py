@@ -66,8 +66,21 @@ _TEXT_COLUMNS = {2, 4, 5, 6, 8, 13}
 
 
 def neutralise(text: str) -> str:
-    """Return text that a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Return text that a spreadsheet shows as text, never runs as a formula.
+
+    A leading ``'`` makes it text. Text that already begins with ``'`` gets one
+    more, so that ``restore_neutralised`` gives back exactly what was stored.
+    """
+    if text.startswith(FORMULA_PREFIXES) or text.startswith("'"):
+        return "'" + text
+    return text
+
+
+def restore_neutralised(text: str) -> str:
+    """Undo ``neutralise``: drop a ``'`` before a formula character or a ``'``."""
+    if text[:1] == "'" and text[1:2] and text[1] in (*FORMULA_PREFIXES, "'"):
+        return text[1:]
+    return text
 
 
 def project_rows(

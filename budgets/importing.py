@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
@@ -41,7 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from budgets import caching, eras
 from budgets.amounts import AmountError, parse_amount
-from budgets.exporting import FORMULA_PREFIXES
+from budgets.exporting import restore_neutralised
 from budgets.models import (
     AMOUNT_FIELDS,
     Department,
@@ -146,6 +147,14 @@ PUBLISHED_WORDS = {
     "非公開": False,
 }
 
+# The largest No and theme number their columns hold, on every database.
+WHOLE_NUMBER_MAX = {
+    key: BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()][1]
+    for key, field in (
+        ("no", Project._meta.get_field("no")),
+        ("theme_number", Theme._meta.get_field("number")),
+    )
+}
 TEXT_LIMITS = {"department": 200, "section": 200, "name": 300, "theme_name": 300}
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
@@ -367,9 +376,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = clean_cell(str(value))
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
-        text = text[1:]  # undo the formula neutralising our CSV export does
-    return text
+    return restore_neutralised(text)  # what our CSV and XLSX exports did to it
 
 
 _CELL_SPECIAL = re.compile("['\u200b\ufeff]")
@@ -629,7 +636,11 @@ def _parse_project_row(line, cells, default_year, problem):
     whole_numbers = {}
     for key in ("no", "theme_number"):
         raw = cells.get(key)
-        if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1:
+        if (
+            isinstance(raw, int)
+            and not isinstance(raw, bool)
+            and 1 <= raw <= WHOLE_NUMBER_MAX[key]
+        ):
             whole_numbers[key] = raw
             continue
         text = _as_text(raw)
@@ -637,6 +648,12 @@ def _parse_project_row(line, cells, default_year, problem):
             text = unicodedata.normalize("NFKC", text).removesuffix(".0")
         if not text.isdecimal() or int(text) < 1:
             bad(_("1 以上の整数で入力してください。"), key)
+        elif int(text) > WHOLE_NUMBER_MAX[key]:
+            bad(
+                _("%(maximum)s 以下の整数で入力してください。")
+                % {"maximum": f"{WHOLE_NUMBER_MAX[key]:,}"},
+                key,
+            )
         else:
             whole_numbers[key] = int(text)
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from budgets import amounts
 from budgets.amounts import (
+    AMOUNT_MAX,
     AmountError,
     approx_reading,
     format_thousands,
@@ -160,6 +161,11 @@ def test_the_error_keeps_the_cell_as_written():
         ),
         ("abc", "「abc」は金額として読めません。"),
         (-5, "「-5」は負の金額です。この表の金額は負になりません。"),
+        (
+            "10,000,000,000,000,000,000",
+            "「10,000,000,000,000,000,000」は大きすぎて保存できません。"
+            "金額は千円単位か、桁が多すぎないか確かめてください。",
+        ),
     ],
 )
 def test_message_explains_the_problem_in_japanese(translations, cell, message):
@@ -311,3 +317,17 @@ def test_approx_reading_is_within_half_a_step(amount):
     assert (about == "約") == (shown != yen)
     if tenth:
         assert int(whole) < 10
+
+
+@pytest.mark.parametrize("cell", [AMOUNT_MAX, str(AMOUNT_MAX), f"{AMOUNT_MAX:,}"])
+def test_the_largest_amount_the_database_holds_is_read(cell):
+    assert parse_amount(cell) == AMOUNT_MAX
+
+
+@pytest.mark.parametrize(
+    "cell", [AMOUNT_MAX + 1, str(AMOUNT_MAX + 1), float(2**64), "９" * 20]
+)
+def test_a_larger_amount_is_refused_before_the_database_sees_it(cell):
+    with pytest.raises(AmountError) as caught:
+        parse_amount(cell)
+    assert caught.value.code == AmountError.TOO_LARGE

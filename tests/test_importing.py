@@ -288,6 +288,8 @@ def _break(
         ),
         (9, 9, "-", "予算額（うちレベルアップ）", "レベルアップ事業では"),
         (10, 3, "", "事業名", "空欄にできません"),
+        (11, 8, "99,999,999,999,999,999,999", "予算額", "大きすぎて保存できません"),
+        (12, 0, "3000000000", "No", "2,147,483,647 以下の整数"),
     ],
 )
 def test_a_bad_row_is_refused_whole_naming_line_and_column(
@@ -411,6 +413,29 @@ def test_formula_like_text_round_trips_through_the_csv(fy2021):
 
     assert report.counts()["changed"] == 0
     assert Project.objects.get(no=1).name == "=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize("description", ["'-5% 削減", "'quoted'", "''", "'", "-"])
+def test_text_that_begins_with_an_apostrophe_round_trips_through_the_csv(
+    fy2021, description
+):
+    project = Project.objects.get(no=1)
+    project.description = description
+    project.save()
+
+    report = import_table("".join(csv_chunks(Project.objects.all())).encode())
+
+    assert report.counts()["changed"] == 0
+    assert Project.objects.get(no=1).description == description
+
+
+def test_an_amount_too_large_for_the_database_is_refused_in_the_preview(seed_text):
+    data, line = _break(seed_text, 1, 8, "99,999,999,999,999,999,999")
+
+    preview = import_table(data, dry_run=True)
+
+    assert [(p.line, p.column) for p in preview.problems] == [(line, "予算額")]
+    assert not import_table(data).ok and not Project.objects.exists()
 
 
 def test_a_bad_cell_in_an_xlsx_is_named_by_its_sheet_row(seed_text):

@@ -13,10 +13,9 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from budgets.amounts import AMOUNT_MAX
 from budgets.filters import ProjectFilter
 from budgets.models import Department, FiscalYear, Section, Theme
-
-AMOUNT_MAX = 2**63 - 1  # BigIntegerField
 
 
 class RefuseEmptyValues:
