@@ -370,13 +370,16 @@ def _read_xlsx(data: bytes) -> Source:
 # --- Parsing ------------------------------------------------------------------------
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, *, quoted: bool = True) -> str:
+    """A cell as trimmed text. ``quoted``: a text cell of a CSV or text file, where
+    our export put a ``'`` before a formula character (exporting.neutralise); an
+    XLSX cell holds its text as it is (the export marks it with a quote prefix)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = clean_cell(str(value))
-    return restore_neutralised(text)  # what our CSV and XLSX exports did to it
+    return restore_neutralised(text) if quoted else text
 
 
 _CELL_SPECIAL = re.compile("['\u200b\ufeff]")
@@ -384,7 +387,9 @@ _CELL_SPECIAL = re.compile("['\u200b\ufeff]")
 
 def _cell_texts(cells: list[Any], plain: bool) -> list[str]:
     """_cell_text of every cell; a row of strings (text, CSV) the quick way."""
-    if plain and not _CELL_SPECIAL.search("".join(cells)):
+    if not plain:
+        return [_cell_text(cell, quoted=False) for cell in cells]
+    if not _CELL_SPECIAL.search("".join(cells)):
         return list(map(str.strip, cells))
     return [_cell_text(cell) for cell in cells]
 

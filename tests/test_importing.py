@@ -429,6 +429,23 @@ def test_text_that_begins_with_an_apostrophe_round_trips_through_the_csv(
     assert Project.objects.get(no=1).description == description
 
 
+@pytest.mark.parametrize(
+    "description", ["'-5% 削減", "'=1+1", "''", "=SUM(A1)", "@name", "-"]
+)
+def test_formula_like_text_round_trips_through_the_xlsx(fy2021, description):
+    from budgets.opendata import xlsx
+
+    project = Project.objects.get(no=1)
+    project.description = description
+    project.save()
+
+    report = import_table(xlsx(Project.objects.all()), filename="all.xlsx")
+
+    assert report.source_kind == "xlsx"
+    assert report.counts()["changed"] == 0
+    assert Project.objects.get(no=1).description == description
+
+
 def test_an_amount_too_large_for_the_database_is_refused_in_the_preview(seed_text):
     data, line = _break(seed_text, 1, 8, "99,999,999,999,999,999,999")
 
