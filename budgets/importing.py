@@ -1069,6 +1069,11 @@ _current_event: contextvars.ContextVar[ImportEvent | None] = contextvars.Context
 )
 
 
+def importing_now() -> bool:
+    """Whether this thread is writing an import (which bumps the data version once)."""
+    return _current_event.get() is not None
+
+
 @receiver(pre_create_historical_record)
 def _tag_history(sender, history_instance, **kwargs) -> None:
     """Link history records made by save()/delete() during an import to it."""

@@ -155,6 +155,30 @@ def test_projects_missing_from_the_new_file_are_kept_unless_pruned(seed_text):
     assert Project.objects.count() == 31
 
 
+def test_pruning_many_projects_marks_the_pages_stale_once_not_per_project(
+    client, seed_text, monkeypatch, django_capture_on_commit_callbacks
+):
+    from budgets import caching
+
+    import_table(seed_text.encode(), publish=True)
+    assert client.get("/projects/2021/32/").status_code == 200  # cached now
+    rows = seed_cells(seed_text)
+    for no in range(2, 33):
+        del rows[project_line(rows, no) - 1]
+    bumps = []
+    real_bump = caching.bump_data_version
+    monkeypatch.setattr(
+        caching, "bump_data_version", lambda: bumps.append(1) or real_bump()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_table(to_text(rows), prune=True)
+
+    assert report.pruned == 31
+    assert len(bumps) == 2  # now, and again when the import commits
+    assert client.get("/projects/2021/32/").status_code == 404
+
+
 def test_publish_publishes_the_year(seed_bytes):
     import_table(seed_bytes)
     import_table(seed_bytes, publish=True)
