@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from budgets import amounts
 from budgets.models import FiscalYear, Project
+from budgets.serializers import with_totals, year_totals
 
 ENTRIES = 50
 # save() stamps created_at and updated_at one after the other: not a correction.
@@ -60,7 +61,9 @@ def feed_entries(
     absolute: Callable[[str], str], *, limit: int = ENTRIES
 ) -> list[Entry]:
     """Return the newest entries first: published years and corrections."""
-    entries = [_published(fy, absolute) for fy in FiscalYear.objects.published()]
+    entries = [
+        _published(fy, absolute) for fy in with_totals(FiscalYear.objects.published())
+    ]
     entries += [
         _correction(project, absolute)
         for project in corrected_projects().order_by("-updated_at")[:limit]
@@ -70,7 +73,7 @@ def feed_entries(
 
 
 def _published(fiscal_year: FiscalYear, absolute) -> Entry:
-    totals = fiscal_year.projects.totals()
+    totals = year_totals(fiscal_year)
     link = fiscal_year.get_absolute_url()
     return Entry(
         title=_("%(year)sの表を公開しました") % {"year": fiscal_year.label},

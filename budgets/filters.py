@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from budgets.models import Department, FiscalYear, Project, Section, Theme
-
-
-def _with_published_projects(**link: OuterRef) -> Exists:
-    """Match rows that have a project in a published year (a draft year's new
-    department or section stays unseen)."""
-    return Exists(Project.objects.published().filter(**link))
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -49,16 +42,13 @@ class ProjectFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         label=_("部"),
         field_name="section__department",
-        queryset=Department.objects.filter(
-            _with_published_projects(section__department=OuterRef("pk"))
-        ),
+        # a draft year's new department or section stays unseen
+        queryset=Department.objects.with_published_projects(),
         empty_label=_("すべての部"),
     )
     section = django_filters.ModelChoiceFilter(
         label=_("課名"),
-        queryset=Section.objects.filter(
-            _with_published_projects(section=OuterRef("pk"))
-        ).select_related("department"),
+        queryset=Section.objects.with_published_projects().select_related("department"),
         empty_label=_("すべての課"),
     )
     category = django_filters.ChoiceFilter(

@@ -185,11 +185,25 @@ class Theme(models.Model):
         return f"{self.number} {self.name}"
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def with_published_projects(self) -> DepartmentQuerySet:
+        """Keep departments with a project in a published year (a draft year's new
+        department stays unseen)."""
+        return self.filter(
+            models.Exists(
+                Project.objects.published().filter(
+                    section__department=models.OuterRef("pk")
+                )
+            )
+        )
+
+
 class Department(models.Model):
     """A department (部); lives across years."""
 
     name = models.CharField(_("部"), max_length=200, unique=True)
 
+    objects = DepartmentQuerySet.as_manager()
     history = history_records()
 
     class Meta:
@@ -208,6 +222,17 @@ class Department(models.Model):
         Project.objects.filter(section__department=self).refresh_search_text()
 
 
+class SectionQuerySet(models.QuerySet):
+    def with_published_projects(self) -> SectionQuerySet:
+        """Keep sections with a project in a published year (a draft year's new
+        section stays unseen)."""
+        return self.filter(
+            models.Exists(
+                Project.objects.published().filter(section=models.OuterRef("pk"))
+            )
+        )
+
+
 class Section(models.Model):
     """A section (課, or 担当 office) within a department; lives across years."""
 
@@ -219,6 +244,7 @@ class Section(models.Model):
     )
     name = models.CharField(_("課名"), max_length=200)
 
+    objects = SectionQuerySet.as_manager()
     history = history_records()
 
     class Meta:

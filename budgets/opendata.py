@@ -38,6 +38,7 @@ from budgets.exporting import (
     CATEGORY_WORDS,
     COLUMNS,
     CSV_HEADER,
+    FORMULA_PREFIXES,
     neutralise,
     project_rows,
 )
@@ -338,7 +339,7 @@ def _text_cell(cell, value: str) -> None:
     """Store value as text, never a formula, shown as written (=1+1 stays =1+1)."""
     cell.value = value
     cell.data_type = _SAFE_TEXT
-    if value.startswith(("=", "+", "-", "@", "\t", "\r")):
+    if value.startswith(FORMULA_PREFIXES):
         cell.quotePrefix = True
 
 

@@ -1,8 +1,13 @@
-"""/data/: the download page, the files of every published year, datapackage.json."""
+"""/data/: the download page, the files of every published year, datapackage.json.
+
+Served through ``budgets.caching`` like the other public pages: each page and file is
+built once per data version, then sent from the cache, with ETag and 304s.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -11,12 +16,30 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
 from budgets import opendata
+from budgets.caching import CachedPageMixin
 from budgets.exporting import csv_chunks
 
 OPEN = {"Access-Control-Allow-Origin": "*"}  # open data: any site may fetch it
 
 
-class DataView(TemplateView):
+class OpenFileMixin(CachedPageMixin):
+    """Serve a file through the page cache, and let any site fetch it (a 304 too)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+
+        @wraps(view)
+        def open_to_all(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            for header, value in OPEN.items():
+                response[header] = value
+            return response
+
+        return open_to_all
+
+
+class DataView(CachedPageMixin, TemplateView):
     template_name = "budgets/data.html"
 
     def get_context_data(self, **kwargs):
@@ -69,7 +92,7 @@ def _files(year: int | None) -> list[dict]:
     ]
 
 
-class DownloadView(View):
+class DownloadView(OpenFileMixin, View):
     """One published year (or all of them) in one format."""
 
     def get(self, request, year: str, fmt: str):
@@ -106,20 +129,15 @@ class DownloadView(View):
                 content_type="application/json; charset=utf-8",
             )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        for header, value in OPEN.items():
-            response[header] = value
         return response
 
 
-class DataPackageView(View):
+class DataPackageView(OpenFileMixin, View):
     def get(self, request):
         descriptor = opendata.datapackage_descriptor(
             opendata.published_years(),
             homepage=request.build_absolute_uri(reverse("opendata:data")),
         )
-        response = JsonResponse(
+        return JsonResponse(
             descriptor, json_dumps_params={"ensure_ascii": False, "indent": 1}
         )
-        for header, value in OPEN.items():
-            response[header] = value
-        return response

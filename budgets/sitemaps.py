@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from budgets.models import Department, FiscalYear, Project
@@ -47,11 +46,7 @@ class DepartmentSitemap(Sitemap):
     changefreq = "yearly"
 
     def items(self):
-        return Department.objects.filter(
-            Exists(
-                Project.objects.published().filter(section__department=OuterRef("pk"))
-            )
-        ).order_by("id")
+        return Department.objects.with_published_projects().order_by("id")
 
 
 SITEMAPS = {

@@ -145,30 +145,31 @@ class ProjectCSVView(CachedPageMixin, FilterView):
                 "\n".join(lines), status=400, content_type="text/plain; charset=utf-8"
             )
         year = filterset.is_bound and filterset.form.cleaned_data.get("year")
-        stem = f"minato-budget-{year.year if year else 'all'}"
         encoding = request.GET.get("encoding", "utf-8").lower()
         if self.download == "xlsx":
             response = HttpResponse(
                 opendata.xlsx(filterset.qs), content_type=opendata.XLSX_CONTENT_TYPE
             )
-            filename = f"{stem}.xlsx"
+            fmt = "xlsx"
         elif encoding in ("cp932", "shift_jis", "sjis"):
             response = HttpResponse(
                 opendata.cp932_csv(filterset.qs),
                 content_type="text/csv; charset=Windows-31J",
             )
-            filename = f"{stem}-cp932.csv"
+            fmt = "cp932.csv"
         elif encoding in ("utf-8", "utf8"):
             response = StreamingHttpResponse(
                 csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"
             )
-            filename = f"{stem}.csv"
+            fmt = "csv"
         else:
             return HttpResponse(
                 _("encoding は utf-8 か cp932 を指定してください。"),
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
+        # the names /data/ gives the same files
+        filename = opendata.filename(year.year if year else None, fmt)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -1,6 +1,10 @@
 """The JSON API: the list page's filters, sorting and pages; published years only."""
 
+from urllib.parse import quote
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from budgets.models import Department, Project, Section, Theme
@@ -155,6 +159,52 @@ def test_a_project_that_does_not_exist_is_a_json_404(client, fy2021):
         assert response["Content-Type"] == "application/json"
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def other_spellings(number: int) -> list[str]:
+    """Return path segments that int() reads as number but that are not its ASCII
+    digits (Arabic-Indic or fullwidth digits, a sign, a space, an underscore),
+    and superscripts, which str.isdigit() takes and int() refuses."""
+    digits = str(number)
+    spellings = [
+        digits.translate(ARABIC_INDIC),
+        digits.translate(FULLWIDTH),
+        "+" + digits,
+        " " + digits,
+        digits + " ",
+        "²",
+        "¹",
+    ]
+    if len(digits) > 1:
+        spellings.append(f"{digits[0]}_{digits[1:]}")
+    return [quote(spelling, safe="") for spelling in spellings]
+
+
+def test_a_number_in_a_path_is_read_in_ascii_digits_only(client, fy2021):
+    theme = Theme.objects.get(fiscal_year=fy2021, number=1)
+    department = Department.objects.get(name="保健福祉支援部")
+    section = department.sections.first()
+    addresses = [
+        ("/api/projects/{}/1/", 2021),
+        ("/api/projects/2021/{}/", 1),
+        ("/api/projects/{}/1/history/", 2021),
+        ("/api/projects/2021/{}/history/", 12),
+        ("/api/years/{}/", 2021),
+        ("/api/themes/{}/", theme.pk),
+        ("/api/departments/{}/", department.pk),
+        ("/api/sections/{}/", section.pk),
+    ]
+    for address, number in addresses:
+        assert client.get(address.format(number)).status_code == 200, address
+        for segment in other_spellings(number):
+            url = address.format(segment)
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert response["Content-Type"] == "application/json", url
+
+
 def test_drafts_are_never_served(client, draft):
     assert [y["year"] for y in client.get("/api/years/").json()["results"]] == [2021]
     assert client.get("/api/years/2022/").status_code == 404
@@ -212,6 +262,49 @@ def test_a_year_comes_with_its_totals(client, fy2021):
     assert year["totals"]["count"] == 32
     assert year["totals"]["requested"] == 14_511_093
     assert year["totals"]["budgeted"] == 13_573_990
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def test_the_years_and_their_totals_take_the_same_queries_for_one_or_three(
+    client, fy2021
+):
+    one = count_queries(client, "/api/years/")
+    for year, budgeted in [(2022, 100), (2023, 0)]:
+        fiscal_year = make_fiscal_year(year=year)
+        make_project(fiscal_year=fiscal_year, budgeted=budgeted)
+        make_project(
+            fiscal_year=fiscal_year,
+            category=Project.Category.LEVELUP,
+            budgeted=7,
+            budgeted_levelup=5,
+        )
+
+    assert count_queries(client, "/api/years/") == one
+    years = client.get("/api/years/").json()["results"]
+    assert [year["year"] for year in years] == [2023, 2022, 2021]
+    for year in years:
+        assert (
+            year["totals"]
+            == Project.objects.filter(fiscal_year__year=year["year"]).totals()
+        )
+    assert years[0]["totals"]["levelup_count"] == 1
+    assert years[0]["totals"]["budgeted_levelup"] == 5
+    empty = make_fiscal_year(year=2024)
+    assert client.get(f"/api/years/{empty.year}/").json()["totals"] == {
+        "count": 0,
+        "new_count": 0,
+        "requested": 0,
+        "requested_levelup": 0,
+        "budgeted": 0,
+        "budgeted_levelup": 0,
+        "levelup_count": 0,
+    }
 
 
 def test_the_api_is_read_only_and_open_to_other_sites(client, fy2021):

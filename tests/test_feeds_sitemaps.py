@@ -5,6 +5,8 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Department, FiscalYear, Project, Theme
 from tests.factories import make_fiscal_year, make_project, make_section
@@ -118,6 +120,24 @@ def test_the_feed_announces_the_published_year(client, fy2021):
     assert entries[0]["link"] == "http://testserver/years/2021/"
     assert "事業 32 件" in entries[0]["summary"]
     assert "予算額 13,573,990 千円" in entries[0]["summary"]
+
+
+def test_the_feed_takes_the_same_queries_for_one_published_year_or_three(client, db):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/feeds/updates.atom").status_code == 200
+        return len(captured)
+
+    make_project(fiscal_year=make_fiscal_year(year=2021), budgeted=1000)
+    one = count_queries()
+    make_project(fiscal_year=make_fiscal_year(year=2022), budgeted=2000)
+    make_fiscal_year(year=2023)  # published, no project yet
+
+    assert count_queries() == one
+    summaries = {entry["title"]: entry["summary"] for entry in feed_entries(client)}
+    assert len(summaries) == 3
+    assert "予算額 2,000 千円" in summaries["令和4年度（2022年度）の表を公開しました"]
+    assert "事業 0 件" in summaries["令和5年度（2023年度）の表を公開しました"]
 
 
 def test_a_project_changed_after_publication_is_a_correction(client, fy2021):

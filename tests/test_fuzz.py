@@ -1,6 +1,6 @@
-"""Random and hostile query strings never break a public page."""
+"""Random and hostile query strings and addresses never break a public page."""
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client
@@ -68,6 +68,8 @@ def public_urls() -> list[str]:
         f"/departments/{department.pk}/",
         "/years/2021/themes/1/",
         "/data/",
+        "/data/datapackage.json",
+        "/data/minato-budget-2021.xlsx",
         "/api/projects/",
         "/api/years/",
         "/api/projects/2021/1/history/",
@@ -87,6 +89,75 @@ def test_hostile_query_strings_never_cause_a_server_error(fy2021, query):
     for url in public_urls():
         response = client.get(f"{url}?{query}")
         assert response.status_code < 500, (url, query, response.status_code)
+
+
+# Path segments that int() or str.isdigit() take but that are not ASCII digits, and
+# any other text: a page address is read in ASCII digits only, anything else is 404.
+hostile_segments = st.one_of(
+    st.sampled_from(
+        [
+            "²",
+            "¹",
+            "٢٠٢١",
+            "２０２１",
+            "+1",
+            " 1",
+            "1 ",
+            "2_021",
+            "1.0",
+            "-1",
+            "0x1",
+            "١",
+            "۱",
+            "߁",
+            "𝟏",
+            "\x00",
+            "9" * 400,
+        ]
+    ),
+    st.text(
+        alphabet=st.characters(categories=["Nd", "Nl", "No"]), min_size=1, max_size=6
+    ),
+    st.text(min_size=1, max_size=12).filter(lambda text: text not in (".", "..")),
+)
+PROJECT_ADDRESSES = [
+    "/projects/{year}/{no}/",
+    "/api/projects/{year}/{no}/",
+    "/api/projects/{year}/{no}/history/",
+]
+ONE_NUMBER_ADDRESSES = [
+    "/years/{}/",
+    "/years/2021/themes/{}/",
+    "/departments/{}/",
+    "/api/years/{}/",
+    "/api/themes/{}/",
+    "/api/departments/{}/",
+    "/api/sections/{}/",
+]
+
+
+def is_ascii_number(segment: str) -> bool:
+    return segment.isascii() and segment.isdigit()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(segment=hostile_segments, canonical=st.sampled_from(["1", "2021"]))
+def test_a_number_in_an_address_is_read_in_ascii_digits_only(
+    fy2021, segment, canonical
+):
+    client = Client(raise_request_exception=False)
+    written = quote(segment, safe="")
+    urls = [
+        *(address.format(year=written, no=canonical) for address in PROJECT_ADDRESSES),
+        *(address.format(year=canonical, no=written) for address in PROJECT_ADDRESSES),
+        *(address.format(written) for address in ONE_NUMBER_ADDRESSES),
+    ]
+    for url in urls:
+        response = client.get(url)
+        if is_ascii_number(segment):
+            assert response.status_code in (200, 404), (url, response.status_code)
+        else:
+            assert response.status_code == 404, (url, response.status_code)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

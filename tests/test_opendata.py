@@ -262,6 +262,69 @@ def test_frictionless_would_catch_a_csv_that_breaks_the_schema(
     ]
 
 
+def body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/data/",
+        "/data/datapackage.json",
+        "/data/minato-budget-all.xlsx",
+        "/data/minato-budget-all.json",
+        "/data/minato-budget-all.csv",  # streamed
+        "/data/minato-budget-all.cp932.csv",
+        "/data/minato-budget-2021.xlsx",
+    ],
+)
+def test_the_page_and_files_are_built_once_then_come_from_the_cache(
+    client, fy2021, url, django_assert_num_queries, settings
+):
+    # within the time a process trusts the data version it read
+    settings.PAGE_CACHE_VERSION_SECONDS = 60
+    first = client.get(url)
+    first_body = body(first)
+
+    with django_assert_num_queries(0):
+        second = client.get(url)
+        second_body = body(second)
+    assert second.status_code == 200
+    assert second_body == first_body
+    for header in [
+        "ETag",
+        "Content-Type",
+        "Content-Disposition",
+        "Access-Control-Allow-Origin",
+    ]:
+        assert second.get(header) == first.get(header), header
+
+    with django_assert_num_queries(0):
+        again = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.get("Access-Control-Allow-Origin") == first.get(
+        "Access-Control-Allow-Origin"
+    )
+
+
+def test_a_year_published_later_is_in_the_cached_all_years_file_at_once(client, fy2021):
+    before = client.get("/data/minato-budget-all.json")
+    assert "minato-budget-2022.xlsx" not in client.get("/data/").content.decode()
+    make_project(fiscal_year=make_fiscal_year(year=2022), no=1, name="翌年度の事業")
+
+    after = client.get(
+        "/data/minato-budget-all.json", headers={"if-none-match": before["ETag"]}
+    )
+
+    assert after.status_code == 200
+    assert json.loads(after.content)["years"] == [2021, 2022]
+    assert "翌年度の事業" in after.content.decode()
+    assert "minato-budget-2022.xlsx" in client.get("/data/").content.decode()
+
+
 def test_a_year_published_later_joins_the_package(client, fy2021):
     FiscalYear.objects.create(year=2022, is_published=True)
 

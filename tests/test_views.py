@@ -150,6 +150,22 @@ def test_a_missing_project_is_404(client, fy2021):
     assert client.get("/projects/2021/99/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/projects/%D9%A2%D9%A0%D9%A2%D9%A1/1/",  # ٢٠٢١
+        "/projects/%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%91/1/",  # ２０２１
+        "/projects/2021/%C2%B9/",  # ¹
+        "/projects/2021/+1/",
+        "/years/%C2%B2%C2%B2/",
+        "/years/2021/themes/%D9%A1/",
+        "/departments/%D9%A1/",
+    ],
+)
+def test_a_number_in_a_page_address_is_read_in_ascii_digits_only(client, fy2021, url):
+    assert client.get(url).status_code == 404
+
+
 def test_an_unpublished_year_is_invisible_to_the_public(client, fy2021, seed_text):
     import_table(seed_text.replace("令和3年度", "令和4年度").encode())
     assert not FiscalYear.objects.get(year=2022).is_published
@@ -208,7 +224,11 @@ def test_the_list_downloads_as_cp932_csv_for_older_excel(client, fy2021):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=Windows-31J"
-    assert "minato-budget-all-cp932.csv" in response["Content-Disposition"]
+    # the name /data/ gives the same file
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="minato-budget-all.cp932.csv"'
+    )
     text = response.content.decode("cp932")
     assert text.splitlines()[0].startswith("年度,施策番号")
     assert len(text.splitlines()) == 11
@@ -226,6 +246,51 @@ def test_the_list_downloads_as_xlsx_with_the_same_filters(client, fy2021):
     assert len(rows) == 2
     assert rows[1][6] == "GIGAスクール推進事業"
     assert rows[1][11] == 426_803
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "fmt"),
+    [
+        ("/projects.csv", {"year": "2021"}, "csv"),
+        ("/projects.csv", {"year": "2021", "encoding": "cp932"}, "cp932.csv"),
+        ("/projects.xlsx", {"year": "2021"}, "xlsx"),
+        ("/projects.csv", {}, "csv"),
+        ("/projects.csv", {"encoding": "sjis"}, "cp932.csv"),
+        ("/projects.xlsx", {"category": "new"}, "xlsx"),
+    ],
+)
+def test_the_list_downloads_are_named_as_the_data_page_names_them(
+    client, fy2021, url, params, fmt
+):
+    response = client.get(url, params)
+
+    year = 2021 if "year" in params else "all"
+    name = f"minato-budget-{year}.{fmt}"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert f"/data/{name}" in client.get("/data/").content.decode()
+
+
+def test_the_list_offers_only_departments_and_sections_of_published_years(
+    client, fy2021, seed_text
+):
+    import_table(
+        seed_text.replace("令和3年度", "令和4年度")
+        .replace("環境リサイクル支援部", "下書きだけの部")
+        .encode()
+    )
+    assert Department.objects.filter(name="下書きだけの部").exists()
+
+    form = client.get("/projects/").context["filter"].form
+    departments = list(form.fields["department"].queryset)
+    sections = list(form.fields["section"].queryset)
+
+    assert "下書きだけの部" not in {department.name for department in departments}
+    assert departments == list(Department.objects.with_published_projects())
+    assert len(departments) == 11
+    assert sections == list(Section.objects.with_published_projects())
+    assert {section.department.name for section in sections} == {
+        department.name for department in departments
+    }
 
 
 def test_an_unknown_encoding_is_a_400(client, fy2021):

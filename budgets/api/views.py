@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +30,7 @@ from budgets.serializers import (
     ProjectSerializer,
     SectionSerializer,
     ThemeSerializer,
+    with_totals,
 )
 
 BAD_PARAMETERS = OpenApiResponse(
@@ -47,6 +48,13 @@ def published_projects() -> QuerySet[Project]:
     return Project.objects.published().with_related()
 
 
+def is_whole_number(segment: str) -> bool:
+    """Return True if a path segment is written in ASCII digits only, as the
+    public pages' ``<int:…>`` converter reads them: not ``²``, ``٢٠٢١``, ``+1``
+    or ``2_021``, which ``int()`` would also take."""
+    return segment.isascii() and segment.isdigit()
+
+
 class OpenAccessMixin:
     """Let any web page read the API (open data): Access-Control-Allow-Origin *."""
 
@@ -61,6 +69,11 @@ class PublicAPIMixin(OpenAccessMixin):
     # any segment, so a malformed id gets the API's JSON 404, not an HTML page
     lookup_value_regex = "[^/]+"
 
+    def get_object(self):
+        if not is_whole_number(self.kwargs[self.lookup_url_kwarg or self.lookup_field]):
+            raise NotFound
+        return super().get_object()
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -73,7 +86,7 @@ class PublicAPIMixin(OpenAccessMixin):
     ),
 )
 class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = FiscalYear.objects.published().order_by("-year")
+    queryset = with_totals(FiscalYear.objects.published()).order_by("-year")
     serializer_class = FiscalYearSerializer
     filter_backends: list = []
     lookup_field = "year"
@@ -109,9 +122,7 @@ class ThemeViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class DepartmentViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Department.objects.filter(
-        Exists(Project.objects.published().filter(section__department=OuterRef("pk")))
-    ).order_by("name", "id")
+    queryset = Department.objects.with_published_projects().order_by("name", "id")
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilter
 
@@ -127,9 +138,7 @@ class DepartmentViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
 )
 class SectionViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     queryset = (
-        Section.objects.filter(
-            Exists(Project.objects.published().filter(section=OuterRef("pk")))
-        )
+        Section.objects.with_published_projects()
         .select_related("department")
         .order_by("department__name", "name", "id")
     )
@@ -166,7 +175,7 @@ class PublishedProjectMixin(OpenAccessMixin):
 
     def get_project(self) -> Project:
         year, no = self.kwargs["year"], self.kwargs["no"]
-        if not (year.isdigit() and no.isdigit()):
+        if not (is_whole_number(year) and is_whole_number(no)):
             raise NotFound
         return get_object_or_404(published_projects(), fiscal_year__year=year, no=no)
 
