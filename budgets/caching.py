@@ -1,17 +1,22 @@
 """The public pages' cache: a data version, cached pages, conditional requests.
 
-Every change to the public data (a save or delete in the admin, an import) bumps a
-*data version* kept in the cache. Page cache keys and ETags are built from it, from the
-page's absolute URL, the language and the code's own version, so a change makes every
-cached page and every ETag stale at once, with nothing to delete one by one.
+Every change to the public data (a save or delete in the admin or the shell, an import
+in the admin or by ``manage.py import_budget_table``) bumps a *data version* kept in
+the database (``DataVersion``, one row) when its transaction commits. Page cache keys
+and ETags are built from it, from the page's absolute URL, the language and the code's
+own version, so a change makes every cached page and every ETag stale at once, with
+nothing to delete one by one.
 
-With the local-memory cache (the default) each process has its own version: run one
-process, or set ``REDIS_URL`` so that all processes share one cache and one version.
+Being in the database, the version is one for every process (the site's workers and
+a command run beside them) whatever holds the pages: local memory (the default, one
+cache per process) or Redis (``REDIS_URL``, one cache that all workers share, so a page
+rendered by one serves them all).
 
-Each process also keeps the pages it served lately (``PAGE_CACHE_LOCAL_BYTES``), and
-reads the shared version at most every ``PAGE_CACHE_VERSION_SECONDS`` (1 s): a change
-made in one process shows in the others within that second, and a crowd reading the
-same pages costs no round trip to Redis at all.
+Each process reads the version at most every ``PAGE_CACHE_VERSION_SECONDS`` (1 s, one
+small query) and keeps the pages it served lately (``PAGE_CACHE_LOCAL_BYTES``): a
+change shows in every process within that second, and a crowd reading the same pages
+costs no query and no round trip to Redis. The process that makes a change shows it at
+once: from the change to its commit it uses a version of its own.
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
-DATA_VERSION_KEY = "budgets:data-version"
+from budgets.models import DataVersion
+
 PAGE_KEY_PREFIX = "budgets:page:"
 # Where the code that shapes a page lives: a change there (a deploy) is a new page.
 _CODE_DIRS = ("budgets", "templates", "locale", "static", "config")
@@ -78,36 +85,59 @@ class _LocalPages:
 
 
 _local_pages = _LocalPages()
-# (when it was read, the version): the shared version as this process last saw it
-_seen: tuple[float, int] | None = None
+# What this process knows of the data version: (when it read the database, the version
+# it read there, the version its pages use). The last two differ from a change made
+# here until its transaction commits.
+_seen: tuple[float, int, int] | None = None
+_seen_lock = threading.Lock()
 
 
-def _remember(version: int) -> int:
+def _read_data_version() -> int:
+    """Return the data version in the database (one query); make its row if missing."""
+    row, _ = DataVersion.objects.get_or_create(
+        pk=1, defaults={"version": time.time_ns()}
+    )
+    return row.version
+
+
+def _look() -> tuple[float, int, int]:
+    """Return ``_seen``, read anew from the database when it is older than
+    ``PAGE_CACHE_VERSION_SECONDS``."""
     global _seen
-    _seen = (time.monotonic(), version)
-    return version
+    seen = _seen
+    if seen and time.monotonic() - seen[0] < settings.PAGE_CACHE_VERSION_SECONDS:
+        return seen
+    shared = _read_data_version()
+    with _seen_lock:
+        seen = _seen
+        # A change made here and not committed yet keeps its own version for as long
+        # as the database has the one it was made over.
+        in_use = seen[2] if seen and seen[1] == shared else shared
+        _seen = (time.monotonic(), shared, in_use)
+        return _seen
 
 
 def data_version() -> int:
-    """Return the current data version: the time (ns) of the last change."""
-    seen = _seen
-    if seen and time.monotonic() - seen[0] < settings.PAGE_CACHE_VERSION_SECONDS:
-        return seen[1]
-    version = cache.get(DATA_VERSION_KEY)
-    if version is None:
-        # Empty cache (first request, restart, flush): start a version no earlier
-        # page can share.
-        cache.add(DATA_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(DATA_VERSION_KEY) or time.time_ns()
-    return _remember(version)
+    """Return the data version of this process's pages: about the time (ns) of the
+    last change."""
+    return _look()[2]
 
 
 def bump_data_version() -> int:
-    """Start a new data version: every cached page and ETag becomes stale."""
-    old = cache.get(DATA_VERSION_KEY) or 0
-    version = max(time.time_ns(), old + 1, (_seen or (0, 0))[1] + 1)
-    cache.set(DATA_VERSION_KEY, version, timeout=None)
-    return _remember(version)
+    """Raise the data version in the database: every cached page and ETag, in every
+    process, becomes stale."""
+    global _seen
+    DataVersion.objects.filter(pk=1).update(
+        version=Greatest(
+            models.F("version") + 1,
+            models.Value(time.time_ns()),
+            output_field=models.BigIntegerField(),
+        )
+    )
+    version = _read_data_version()
+    with _seen_lock:
+        _seen = (time.monotonic(), version, version)
+    return version
 
 
 def forget_local_copies() -> None:
@@ -118,19 +148,27 @@ def forget_local_copies() -> None:
 
 
 def reset() -> None:
-    """Forget every cached page and the data version, here and in the shared cache."""
+    """Forget every cached page, here and in the shared cache, and this process's
+    memory of the data version (the version itself is data: it stays)."""
     cache.clear()
     forget_local_copies()
 
 
 def data_changed(*, using: str | None = None, **kwargs) -> None:
-    """Bump the data version now and again once the transaction commits.
+    """Show a change in this process now, and in every process once it commits.
 
-    The second bump drops pages that a request rendered from the old rows while the
-    change was still uncommitted. Connected to the budget models' post_save and
-    post_delete; the importer, whose bulk writes send no signals, calls it itself.
+    Until the commit only this process knows of the change: its pages take a version
+    of their own, so none rendered from the old rows is served again here. The
+    commit bumps the version in the database, which also drops pages a request
+    rendered while the change was still uncommitted. Connected to the budget models'
+    post_save and post_delete; the importer, whose bulk writes send no signals, calls
+    it itself.
     """
-    bump_data_version()
+    global _seen
+    _look()
+    with _seen_lock:
+        when, shared, in_use = _seen or (time.monotonic(), 0, 0)
+        _seen = (when, shared, max(time.time_ns(), in_use + 1))
     transaction.on_commit(bump_data_version, using=using)
 
 

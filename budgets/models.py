@@ -600,3 +600,30 @@ class Project(models.Model):
             if not self._state.adding:
                 self.version += 1
         super().save(*args, **kwargs)
+
+
+class DataVersion(models.Model):
+    """The version of the public data, one row every process reads.
+
+    Every cached public page and every ETag is built from it (``budgets.caching``); a
+    change to the data raises it once its transaction commits.
+    """
+
+    version = models.BigIntegerField(
+        _("データの版"),
+        help_text=_("最後に公開データが変わった時刻（ナノ秒）。"),
+    )
+
+    class Meta:
+        verbose_name = _("公開データの版")
+        verbose_name_plural = pgettext_lazy("plural", "公開データの版")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1),
+                name="data_version_single_row",
+                violation_error_message=_("公開データの版は 1 行だけです。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.version)

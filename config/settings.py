@@ -141,15 +141,18 @@ STORAGES = {
 
 # --- Cache -----------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/
-# Public pages are cached and invalidated on every data change (budgets/caching.py).
-# Local memory by default, one cache per process; set REDIS_URL
-# (redis://127.0.0.1:6379/0) to share one cache between the workers of a server.
+# Public pages are cached and invalidated on every data change (budgets/caching.py):
+# the data version that keys them lives in the database, so every process sees a
+# change whatever the backend. Local memory by default, one cache per process; set
+# REDIS_URL (redis://127.0.0.1:6379/0) so the workers of a server share the pages (a
+# page rendered by one serves them all).
 REDIS_URL = env("REDIS_URL", default="")
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600 if REDIS_URL else 300)
 # A streamed CSV larger than this is sent every time, never kept in the cache.
 PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=8 * 1024 * 1024)
-# Each process keeps its latest pages too, and checks the shared data version at most
-# this often: a change shows in every process within that many seconds.
+# Each process keeps its latest pages too, and reads the data version from the
+# database at most this often (one query): a change shows in every process within
+# that many seconds.
 PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
 PAGE_CACHE_VERSION_SECONDS = env.float("PAGE_CACHE_VERSION_SECONDS", default=1.0)
 CACHES = {
