@@ -153,6 +153,24 @@ def test_the_overview_compares_with_the_previous_published_year(client, fy2022):
     assert industry["budgeted"] - industry["previous"]["budgeted"] == 100_000
 
 
+def test_a_department_new_this_year_has_no_change_to_show(client, fy2021, seed_text):
+    text = seed_text.replace("令和3年度", "令和4年度").replace(
+        "産業・地域振興支援部", "産業振興部"
+    )
+    assert import_table(text.encode(), publish=True).ok
+
+    for url in ("/", "/years/2022/"):
+        response = client.get(url)
+        content = html(response)
+        new = next(
+            row
+            for row in response.context["by_department"]
+            if row["section__department__name"] == "産業振興部"
+        )
+        assert new["previous"] is None
+        assert "産業振興部" in content
+
+
 def test_every_chart_has_a_table_with_the_same_numbers(client, fy2021):
     response = client.get("/")
     content = html(response)
