@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy
 
 from budgets import amounts
 from budgets.models import FiscalYear, Project
-from budgets.serializers import with_totals, year_totals
 
 ENTRIES = 50
 # save() stamps created_at and updated_at one after the other: not a correction.
@@ -62,7 +61,7 @@ def feed_entries(
 ) -> list[Entry]:
     """Return the newest entries first: published years and corrections."""
     entries = [
-        _published(fy, absolute) for fy in with_totals(FiscalYear.objects.published())
+        _published(fy, absolute) for fy in FiscalYear.objects.published().with_totals()
     ]
     entries += [
         _correction(project, absolute)
@@ -73,7 +72,7 @@ def feed_entries(
 
 
 def _published(fiscal_year: FiscalYear, absolute) -> Entry:
-    totals = year_totals(fiscal_year)
+    totals = fiscal_year.totals()
     link = fiscal_year.get_absolute_url()
     return Entry(
         title=_("%(year)sの表を公開しました") % {"year": fiscal_year.label},

@@ -85,6 +85,20 @@ class FiscalYearQuerySet(models.QuerySet):
     def published(self) -> FiscalYearQuerySet:
         return self.filter(is_published=True)
 
+    def with_totals(self) -> FiscalYearQuerySet:
+        """Add each year's project totals, which ``FiscalYear.totals()`` reads: one
+        query for any number of years."""
+        return self.annotate(
+            totals_count=Count("projects"),
+            totals_new_count=Count(
+                "projects", filter=Q(projects__category=Project.Category.NEW)
+            ),
+            **{
+                f"totals_{name}": Sum(f"projects__{name}", default=0)
+                for name in AMOUNT_FIELDS
+            },
+        )
+
 
 class FiscalYear(models.Model):
     """One fiscal year's table (年度 runs 1 April to 31 March)."""
@@ -146,6 +160,19 @@ class FiscalYear(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("budgets:year", kwargs={"year": self.year})
+
+    def totals(self) -> dict[str, int]:
+        """The year's project count and four sums: from ``with_totals()`` when the
+        year came with them, else with a query of its own."""
+        if not hasattr(self, "totals_count"):
+            return self.projects.totals()
+        totals = {
+            "count": self.totals_count,
+            "new_count": self.totals_new_count,
+            **{name: getattr(self, f"totals_{name}") for name in AMOUNT_FIELDS},
+        }
+        totals["levelup_count"] = totals["count"] - totals["new_count"]
+        return totals
 
 
 class Theme(models.Model):

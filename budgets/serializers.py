@@ -7,48 +7,11 @@ public page, so a reuser can link back to the source.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from budgets.models import (
-    AMOUNT_FIELDS,
-    Department,
-    FiscalYear,
-    Project,
-    Section,
-    Theme,
-)
-
-
-def with_totals(fiscal_years: QuerySet[FiscalYear]) -> QuerySet[FiscalYear]:
-    """Annotate each fiscal year with its projects' totals, read by ``year_totals``:
-    one query for any number of years (``projects.totals()`` runs one per year)."""
-    return fiscal_years.annotate(
-        totals_count=Count("projects"),
-        totals_new_count=Count(
-            "projects", filter=Q(projects__category=Project.Category.NEW)
-        ),
-        **{
-            f"totals_{name}": Sum(f"projects__{name}", default=0)
-            for name in AMOUNT_FIELDS
-        },
-    )
-
-
-def year_totals(fiscal_year: FiscalYear) -> dict[str, int]:
-    """Return a year's totals as ``projects.totals()`` does: from the annotations of
-    ``with_totals`` when it has them, else with a query of its own."""
-    if not hasattr(fiscal_year, "totals_count"):
-        return fiscal_year.projects.totals()
-    totals = {
-        "count": fiscal_year.totals_count,
-        "new_count": fiscal_year.totals_new_count,
-        **{name: getattr(fiscal_year, f"totals_{name}") for name in AMOUNT_FIELDS},
-    }
-    totals["levelup_count"] = totals["count"] - totals["new_count"]
-    return totals
+from budgets.models import Department, FiscalYear, Project, Section, Theme
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -86,7 +49,7 @@ class FiscalYearSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, fiscal_year: FiscalYear) -> dict[str, int]:
-        return year_totals(fiscal_year)
+        return fiscal_year.totals()
 
 
 class ThemeSerializer(serializers.ModelSerializer):

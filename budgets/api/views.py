@@ -30,7 +30,6 @@ from budgets.serializers import (
     ProjectSerializer,
     SectionSerializer,
     ThemeSerializer,
-    with_totals,
 )
 
 BAD_PARAMETERS = OpenApiResponse(
@@ -86,7 +85,7 @@ class PublicAPIMixin(OpenAccessMixin):
     ),
 )
 class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = with_totals(FiscalYear.objects.published()).order_by("-year")
+    queryset = FiscalYear.objects.published().with_totals().order_by("-year")
     serializer_class = FiscalYearSerializer
     filter_backends: list = []
     lookup_field = "year"
