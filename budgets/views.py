@@ -154,7 +154,7 @@ class ProjectCSVView(CachedPageMixin, FilterView):
         elif encoding in ("cp932", "shift_jis", "sjis"):
             response = HttpResponse(
                 opendata.cp932_csv(filterset.qs),
-                content_type="text/csv; charset=Windows-31J",
+                content_type=f"text/csv; charset={opendata.CP932_CHARSET}",
             )
             fmt = "cp932.csv"
         elif encoding in ("utf-8", "utf8"):
