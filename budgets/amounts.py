@@ -78,7 +78,10 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
     negatives (△ 26,000, ▲5, -5), fractions, amounts larger than the database
     holds (AMOUNT_MAX) and anything else.
     """
-    amount = _read_amount(value)
+    if type(value) is str and _PLAIN.fullmatch(value):  # "3,826,938" or "0"
+        amount = int(value.replace(",", ""))
+    else:
+        amount = _read_amount(value)
     if amount is not None and amount > AMOUNT_MAX:
         raise AmountError(AmountError.TOO_LARGE, str(value))
     return amount
@@ -98,9 +101,7 @@ def _read_amount(value: str | int | float | Decimal | None) -> int | None:
     if not isinstance(value, str):
         raise AmountError(AmountError.NOT_A_NUMBER, str(value))
 
-    if _PLAIN.fullmatch(value):  # the common case: "3,826,938" or "0"
-        return int(value.replace(",", ""))
-    if not value or value in _DASHES:  # the next common one: "-"
+    if not value or value in _DASHES:  # after plain numbers the most common: "-"
         return None
     text = unicodedata.normalize("NFKC", value).strip()
     if not text or text in _DASHES:

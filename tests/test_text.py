@@ -221,3 +221,18 @@ def test_search_key_of_every_seed_project_is_its_definition():
 
     text = SEED.read_text(encoding="utf-8")
     assert search_key(text) == search_key_by_definition(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TABLE_TEXT, TABLE_TEXT, TABLE_TEXT, TABLE_TEXT)
+@example("ｶ", "\u3099", "x", "")  # a mark at the start of a part stays apart
+@example("a", " ", "", "b")
+def test_a_project_s_search_text_is_the_key_of_its_four_texts_joined(
+    name, description, section, department
+):
+    from budgets.models import project_search_text
+
+    joined = " ".join([name, description, section, department])
+    assert project_search_text(
+        name=name, description=description, section=section, department=department
+    ) == search_key_by_definition(joined)
