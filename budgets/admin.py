@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import router, transaction
 from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import to_historic
 
 from budgets.models import (
     Department,
@@ -169,9 +171,11 @@ class ProjectAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # the stored version, not the instance's: on the history page the
-            # instance is the old record being restored, with its old version
+        if self.instance.pk and to_historic(self.instance) is None:
+            self.initial["seen_version"] = self.instance.version
+        elif self.instance.pk:
+            # the history page restores an old record, with its old version: what
+            # the clerk sees as current is the stored version
             self.initial["seen_version"] = (
                 Project.objects.filter(pk=self.instance.pk)
                 .values_list("version", flat=True)
@@ -252,6 +256,15 @@ class ProjectAdmin(ImportMixin, ExportMixin, SimpleHistoryAdmin):
     export_formats = [ProjectCSVFormat, ProjectXLSXFormat]
     export_form_class = ExportForm  # the open-data columns are a fixed contract
     import_error_display = ("message",)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring a version is a save like the change view's, in one transaction,
+        # so the form's version check can lock the row until the save commits
+        # (PostgreSQL refuses a row lock outside a transaction).
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(
+                request, object_id, version_id, extra_context
+            )
 
     list_display = (
         "fiscal_year",

@@ -90,6 +90,7 @@ def test_an_admin_edit_is_kept_with_who_made_it(admin_client, admin_user, fy2021
     assert latest.prev_record.budgeted == 3_191_866
 
 
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction
 def test_the_admin_restores_an_earlier_version(admin_client, fy2021):
     project = Project.objects.get(no=1)
     original = project.history.get()
@@ -111,6 +112,7 @@ def test_the_admin_restores_an_earlier_version(admin_client, fy2021):
     assert restored.version == 3  # imported 1, edited 2, restored 3: never backwards
 
 
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction
 def test_restoring_over_a_newer_save_is_stopped(admin_client, fy2021):
     project = Project.objects.get(no=1)
     original = project.history.get()
