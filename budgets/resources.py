@@ -17,7 +17,7 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
-from budgets import importing
+from budgets import importing, opendata
 from budgets.exporting import CSV_HEADER, csv_chunks, project_rows
 from budgets.models import ImportEvent, Project
 
@@ -62,6 +62,15 @@ class ProjectCSVFormat(base_formats.CSV):
 
 
 class ProjectXLSXFormat(base_formats.XLSX):
+    """The open-data workbook: the same as /projects.xlsx (text cells shown as text
+    with a quote prefix, not a ``'`` added to them; amounts as numbers)."""
+
+    def export_data(self, dataset, **kwargs):
+        queryset = getattr(dataset, "budget_queryset", None)
+        if queryset is None:  # pragma: no cover - only our resource exports here
+            return super().export_data(dataset, **kwargs)
+        return opendata.xlsx(queryset)
+
     def can_import(self):
         return False
 

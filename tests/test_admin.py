@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from budgets.importing import import_table
 from budgets.models import FiscalYear, Project
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,23 @@ def test_export_from_the_admin_is_the_open_data_csv(admin_client, fy2021, client
     assert response.status_code == 200
     public = b"".join(client.get("/projects.csv").streaming_content)
     assert response.content == public
+
+
+@pytest.mark.parametrize("description", ["-", "=SUM(A1)", "'quoted", "'=1+1"])
+def test_the_admins_xlsx_export_imports_back_unchanged(
+    admin_client, fy2021, description
+):
+    project = Project.objects.get(no=1)
+    project.description = description
+    project.save()
+    exported = admin_client.post(
+        "/admin/budgets/project/export/", {"format": "1", "resource": "0"}
+    )
+    assert exported["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+
+    report = import_table(exported.content, filename="export.xlsx")
+
+    assert report.counts()["changed"] == 0
+    assert Project.objects.get(no=1).description == description
