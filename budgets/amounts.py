@@ -20,6 +20,8 @@ _PLAIN = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*)", re.ASCII)
 
 # The largest amount the database holds (a BigIntegerField): about 9.2 × 10^18 千円.
 AMOUNT_MAX = 2**63 - 1
+# "9,223,372,036,854,775,807": the longest plain amount that can fit
+_LONGEST_PLAIN = len(f"{AMOUNT_MAX:,}")
 
 # (size in yen, name), largest first.
 _UNITS = ((10**12, "兆"), (10**8, "億"), (10**4, "万"))
@@ -79,6 +81,8 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
     holds (AMOUNT_MAX) and anything else.
     """
     if type(value) is str and _PLAIN.fullmatch(value):  # "3,826,938" or "0"
+        if len(value) > _LONGEST_PLAIN:  # more digits than int() reads from text
+            raise AmountError(AmountError.TOO_LARGE, value)
         amount = int(value.replace(",", ""))
     else:
         amount = _read_amount(value)
@@ -117,7 +121,10 @@ def _read_amount(value: str | int | float | Decimal | None) -> int | None:
         raise AmountError(AmountError.NEGATIVE, value)
     if (match["fraction"] or "0").strip("0"):
         raise AmountError(AmountError.NOT_INTEGER, value)
-    return int((match["whole"] or "0").replace(",", ""))
+    whole = (match["whole"] or "0").replace(",", "").lstrip("0") or "0"
+    if len(whole) > len(str(AMOUNT_MAX)):  # more digits than int() reads from text
+        raise AmountError(AmountError.TOO_LARGE, value)
+    return int(whole)
 
 
 def _parse_number(value: float | Decimal) -> int:

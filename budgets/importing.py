@@ -651,6 +651,8 @@ def _parse_project_row(line, cells, default_year, problem):
         text = _as_text(raw)
         if not text.isdecimal():  # int() reads full-width digits as NFKC would
             text = unicodedata.normalize("NFKC", text).removesuffix(".0")
+        if text.isdecimal() and len(text.lstrip("0")) > 19:
+            text = str(2**63)  # more digits than int() reads: too large all the same
         if not text.isdecimal() or int(text) < 1:
             bad(_("1 以上の整数で入力してください。"), key)
         elif int(text) > WHOLE_NUMBER_MAX[key]:

@@ -325,7 +325,16 @@ def test_the_largest_amount_the_database_holds_is_read(cell):
 
 
 @pytest.mark.parametrize(
-    "cell", [AMOUNT_MAX + 1, str(AMOUNT_MAX + 1), float(2**64), "９" * 20]
+    "cell",
+    [
+        AMOUNT_MAX + 1,
+        str(AMOUNT_MAX + 1),
+        float(2**64),
+        "９" * 20,
+        "9" * 5000,  # more digits than int() reads from text
+        "９" * 5000,
+        "1" + ",000" * 2000,
+    ],
 )
 def test_a_larger_amount_is_refused_before_the_database_sees_it(cell):
     with pytest.raises(AmountError) as caught:

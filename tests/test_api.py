@@ -367,3 +367,14 @@ def test_a_parameter_given_twice_is_refused_not_half_read(client, fy2021, parame
 
     assert response.status_code == 400
     assert "一つだけ指定してください。" in response.json()[parameter]
+
+
+def test_numbers_of_thousands_of_digits_are_answered_not_crashed_on(client, fy2021):
+    huge = "9" * 5000  # more digits than int() reads from text
+
+    assert client.get(f"/api/projects/{huge}/1/").status_code == 404
+    assert client.get(f"/api/projects/2021/{huge}/history/").status_code == 404
+    assert client.get(f"/api/themes/{huge}/").status_code == 404
+    last_page = client.get("/api/projects/", {"page": huge})
+    assert last_page.status_code == 200 and last_page.json()["count"] == 32
+    assert client.get("/api/projects/", {"page_size": huge}).status_code == 400

@@ -44,6 +44,7 @@ hostile_values = st.one_of(
             "NaN",
             "1e309",
             "9" * 400,
+            "9" * 5000,  # past the digits int() reads from text
             "令和3年度",
         ]
     ),
@@ -113,6 +114,7 @@ hostile_segments = st.one_of(
             "𝟏",
             "\x00",
             "9" * 400,
+            "9" * 5000,  # past the digits int() reads from text
         ]
     ),
     st.text(

@@ -40,9 +40,12 @@ class ForgivingPageNumberPagination(PageNumberPagination):
             return None
         if len(values) > 1:
             raise ValidationError({name: [_("一つだけ指定してください。")]})
-        if not _DIGITS.fullmatch(values[0]) or int(values[0]) < 1:
+        digits = values[0].lstrip("0")
+        if not _DIGITS.fullmatch(values[0]) or not digits:
             raise ValidationError({name: [_("1 以上の整数を指定してください。")]})
-        if maximum is not None and int(values[0]) > maximum:
+        # int() refuses text of thousands of digits: past 18, any such page is "the end"
+        number = int(digits) if len(digits) <= 18 else 10**18
+        if maximum is not None and number > maximum:
             raise ValidationError(
                 {
                     name: [
@@ -51,7 +54,7 @@ class ForgivingPageNumberPagination(PageNumberPagination):
                     ]
                 }
             )
-        return int(values[0])
+        return number
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [

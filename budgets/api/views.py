@@ -51,7 +51,10 @@ def is_whole_number(segment: str) -> bool:
     """Return True if a path segment is written in ASCII digits only, as the
     public pages' ``<int:…>`` converter reads them: not ``²``, ``٢٠٢١``, ``+1``
     or ``2_021``, which ``int()`` would also take."""
-    return segment.isascii() and segment.isdigit()
+    return segment.isascii() and segment.isdigit() and len(segment) <= ID_DIGITS
+
+
+ID_DIGITS = 19  # the longest number an id column holds (2**63 - 1)
 
 
 class OpenAccessMixin:
