@@ -169,7 +169,24 @@ def data_changed(*, using: str | None = None, **kwargs) -> None:
     with _seen_lock:
         when, shared, in_use = _seen or (time.monotonic(), 0, 0)
         _seen = (when, shared, max(time.time_ns(), in_use + 1))
-    transaction.on_commit(bump_data_version, using=using)
+    if not _bump_pending(using):  # one bump per transaction: a bulk delete is one
+        transaction.on_commit(bump_data_version, using=using)
+
+
+def _bump_pending(using: str | None) -> bool:
+    """Whether a bump is already due when this change commits.
+
+    Django keeps a transaction's commit callbacks as (the savepoints open when it
+    was registered, callback, robust) and drops a callback when one of its
+    savepoints rolls back. A bump registered within savepoints that are all still
+    open around this change is dropped only with this change itself.
+    """
+    connection = transaction.get_connection(using)
+    open_savepoints = set(connection.savepoint_ids)
+    return any(
+        entry[1] is bump_data_version and entry[0] <= open_savepoints
+        for entry in connection.run_on_commit
+    )
 
 
 @memoize

@@ -11,6 +11,7 @@ import pytest
 import redis
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import F
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -401,3 +402,37 @@ def test_redis_holds_the_pages_that_all_workers_share(
     project.name = "融資あっせん事業"
     project.save()
     assert "融資あっせん事業" in client.get("/projects/2021/1/").content.decode()
+
+
+def test_deleting_many_projects_at_once_bumps_the_version_once(
+    client, fy2021, django_capture_on_commit_callbacks
+):
+    before = client.get("/projects/")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():  # as the admin's "delete selected" runs
+            for project in Project.objects.all():
+                project.delete()
+
+    bumps = [c for c in callbacks if c is caching.bump_data_version]
+    assert len(bumps) == 1
+    after = client.get("/projects/", headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200 and after.context["paginator"].count == 0
+
+
+def test_a_bump_lost_with_a_rolled_back_savepoint_is_registered_again(
+    fy2021, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    Project.objects.get(no=1).delete()
+                    raise RuntimeError("the clerk's change fails")
+            except RuntimeError:
+                pass
+            Project.objects.get(no=2).delete()
+
+    assert [c for c in callbacks if c is caching.bump_data_version] == [
+        caching.bump_data_version
+    ]
