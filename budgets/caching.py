@@ -15,8 +15,8 @@ rendered by one serves them all).
 Each process reads the version at most every ``PAGE_CACHE_VERSION_SECONDS`` (1 s, one
 small query) and keeps the pages it served lately (``PAGE_CACHE_LOCAL_BYTES``): a
 change shows in every process within that second, and a crowd reading the same pages
-costs no query and no round trip to Redis. The process that makes a change shows it at
-once: from the change to its commit it uses a version of its own.
+costs no query and no round trip to Redis. A change shows once its transaction
+commits: at once in the process that made it, within that second in the others.
 """
 
 from __future__ import annotations
@@ -85,11 +85,8 @@ class _LocalPages:
 
 
 _local_pages = _LocalPages()
-# What this process knows of the data version: (when it read the database, the version
-# it read there, the version its pages use). The last two differ from a change made
-# here until its transaction commits.
-_seen: tuple[float, int, int] | None = None
-_seen_lock = threading.Lock()
+# What this process knows of the data version: (when it read the database, the version)
+_seen: tuple[float, int] | None = None
 
 
 def _read_data_version() -> int:
@@ -100,33 +97,26 @@ def _read_data_version() -> int:
     return row.version
 
 
-def _look() -> tuple[float, int, int]:
-    """Return ``_seen``, read anew from the database when it is older than
-    ``PAGE_CACHE_VERSION_SECONDS``."""
+def _remember(version: int) -> int:
     global _seen
-    seen = _seen
-    if seen and time.monotonic() - seen[0] < settings.PAGE_CACHE_VERSION_SECONDS:
-        return seen
-    shared = _read_data_version()
-    with _seen_lock:
-        seen = _seen
-        # A change made here and not committed yet keeps its own version for as long
-        # as the database has the one it was made over.
-        in_use = seen[2] if seen and seen[1] == shared else shared
-        _seen = (time.monotonic(), shared, in_use)
-        return _seen
+    _seen = (time.monotonic(), version)
+    return version
 
 
 def data_version() -> int:
-    """Return the data version of this process's pages: about the time (ns) of the
-    last change."""
-    return _look()[2]
+    """Return the data version: about the time (ns) of the last committed change.
+
+    Read from the database at most once every ``PAGE_CACHE_VERSION_SECONDS``.
+    """
+    seen = _seen
+    if seen and time.monotonic() - seen[0] < settings.PAGE_CACHE_VERSION_SECONDS:
+        return seen[1]
+    return _remember(_read_data_version())
 
 
 def bump_data_version() -> int:
     """Raise the data version in the database: every cached page and ETag, in every
     process, becomes stale."""
-    global _seen
     DataVersion.objects.filter(pk=1).update(
         version=Greatest(
             models.F("version") + 1,
@@ -134,10 +124,7 @@ def bump_data_version() -> int:
             output_field=models.BigIntegerField(),
         )
     )
-    version = _read_data_version()
-    with _seen_lock:
-        _seen = (time.monotonic(), version, version)
-    return version
+    return _remember(_read_data_version())
 
 
 def forget_local_copies() -> None:
@@ -155,22 +142,27 @@ def reset() -> None:
 
 
 def data_changed(*, using: str | None = None, **kwargs) -> None:
-    """Show a change in this process now, and in every process once it commits.
+    """Make the pages stale once the change commits: in this process at once, in
+    the others within ``PAGE_CACHE_VERSION_SECONDS``.
 
-    Until the commit only this process knows of the change: its pages take a version
-    of their own, so none rendered from the old rows is served again here. The
-    commit bumps the version in the database, which also drops pages a request
-    rendered while the change was still uncommitted. Connected to the budget models'
-    post_save and post_delete; the importer, whose bulk writes send no signals, calls
-    it itself.
+    Bumping on commit also drops pages that a request rendered from the old rows
+    while the change was uncommitted, and a change rolled back bumps nothing.
+    Connected to the budget models' post_save and post_delete; the importer, whose
+    bulk writes send no signals, calls it itself.
     """
-    global _seen
-    _look()
-    with _seen_lock:
-        when, shared, in_use = _seen or (time.monotonic(), 0, 0)
-        _seen = (when, shared, max(time.time_ns(), in_use + 1))
     if not _bump_pending(using):  # one bump per transaction: a bulk delete is one
-        transaction.on_commit(bump_data_version, using=using)
+        transaction.on_commit(BumpOnCommit(), using=using)
+
+
+class BumpOnCommit:
+    """A transaction's bump of the data version, run when the transaction commits."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        bump_data_version()
 
 
 def _bump_pending(using: str | None) -> bool:
@@ -184,7 +176,9 @@ def _bump_pending(using: str | None) -> bool:
     connection = transaction.get_connection(using)
     open_savepoints = set(connection.savepoint_ids)
     return any(
-        entry[1] is bump_data_version and entry[0] <= open_savepoints
+        isinstance(entry[1], BumpOnCommit)
+        and not entry[1].done
+        and entry[0] <= open_savepoints
         for entry in connection.run_on_commit
     )
 
