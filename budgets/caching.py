@@ -240,9 +240,9 @@ def cached_page(view: View) -> View:
     """Serve a public page from the cache, with ETag, Last-Modified and 304s.
 
     Only for pages that are the same for every visitor: nothing from the session,
-    the user or a CSRF token may be in them. Only 200 responses are kept; a
-    streamed one (the CSV) is kept when it is no larger than
-    ``settings.PAGE_CACHE_MAX_BYTES``.
+    the user or a CSRF token may be in them. Only 200 responses are kept, and only
+    when no larger than ``settings.PAGE_CACHE_MAX_BYTES`` (a streamed one, the CSV,
+    is measured as it streams).
     """
 
     @wraps(view)
@@ -284,7 +284,7 @@ def cached_page(view: View) -> View:
                     entry,
                     settings.PAGE_CACHE_MAX_BYTES,
                 )
-            else:
+            elif len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
                 entry["content"] = response.content
                 cache.set(key, entry)
                 _local_pages.put(key, entry)

@@ -346,6 +346,21 @@ def test_a_csv_larger_than_the_limit_is_streamed_each_time(
     assert len(captured) >= 1
 
 
+def test_a_workbook_larger_than_the_limit_is_built_each_time(
+    client, fy2021, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_MAX_BYTES = 1000
+    first = client.get("/projects.xlsx")
+    assert len(first.content) > 1000
+
+    with django_assert_max_num_queries(10) as captured:
+        again = client.get("/projects.xlsx")
+    assert len(captured) >= 1  # not from the cache
+    assert again["ETag"] == first["ETag"]  # yet browsers may still revalidate it
+    key = caching.PAGE_KEY_PREFIX + first["ETag"].strip('"')
+    assert caching._local_pages.get(key) is None and cache.get(key) is None
+
+
 def test_pages_with_errors_in_the_query_answer_without_etag(client, fy2021):
     response = client.get("/projects.csv", {"category": "x"})
     assert response.status_code == 400
