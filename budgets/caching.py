@@ -155,7 +155,11 @@ def data_changed(*, using: str | None = None, **kwargs) -> None:
 
 
 class BumpOnCommit:
-    """A transaction's bump of the data version, run when the transaction commits."""
+    """A transaction's bump of the data version, run when the transaction commits.
+
+    ``done``: a bump already run is not pending, even while still listed (Django's
+    test helper runs commit callbacks without clearing them).
+    """
 
     def __init__(self) -> None:
         self.done = False
@@ -174,11 +178,13 @@ def _bump_pending(using: str | None) -> bool:
     open around this change is dropped only with this change itself.
     """
     connection = transaction.get_connection(using)
-    open_savepoints = set(connection.savepoint_ids)
+    # None stands for an atomic block without a savepoint (Django's deletions open
+    # one): it cannot roll back alone, only with the block around it
+    open_savepoints = set(connection.savepoint_ids) - {None}
     return any(
         isinstance(entry[1], BumpOnCommit)
         and not entry[1].done
-        and entry[0] <= open_savepoints
+        and entry[0] - {None} <= open_savepoints
         for entry in connection.run_on_commit
     )
 

@@ -155,6 +155,7 @@ WHOLE_NUMBER_MAX = {
         ("theme_number", Theme._meta.get_field("number")),
     )
 }
+MAX_DIGITS = {key: len(str(maximum)) for key, maximum in WHOLE_NUMBER_MAX.items()}
 TEXT_LIMITS = {"department": 200, "section": 200, "name": 300, "theme_name": 300}
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
@@ -651,18 +652,18 @@ def _parse_project_row(line, cells, default_year, problem):
         text = _as_text(raw)
         if not text.isdecimal():  # int() reads full-width digits as NFKC would
             text = unicodedata.normalize("NFKC", text).removesuffix(".0")
-        if text.isdecimal() and len(text.lstrip("0")) > 19:
-            text = str(2**63)  # more digits than int() reads: too large all the same
-        if not text.isdecimal() or int(text) < 1:
+        digits = text.lstrip("0")
+        if not text.isdecimal() or not digits:
             bad(_("1 以上の整数で入力してください。"), key)
-        elif int(text) > WHOLE_NUMBER_MAX[key]:
+        # the length first: int() refuses text of thousands of digits
+        elif len(digits) > MAX_DIGITS[key] or int(digits) > WHOLE_NUMBER_MAX[key]:
             bad(
                 _("%(maximum)s 以下の整数で入力してください。")
                 % {"maximum": f"{WHOLE_NUMBER_MAX[key]:,}"},
                 key,
             )
         else:
-            whole_numbers[key] = int(text)
+            whole_numbers[key] = int(digits)
 
     texts = {}
     for key in ("department", "section", "name", "theme_name", "description"):
@@ -1069,11 +1070,6 @@ class ImportReport:
 _current_event: contextvars.ContextVar[ImportEvent | None] = contextvars.ContextVar(
     "budget_import_event", default=None
 )
-
-
-def importing_now() -> bool:
-    """Whether this thread is writing an import (which bumps the data version once)."""
-    return _current_event.get() is not None
 
 
 @receiver(pre_create_historical_record)

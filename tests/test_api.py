@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from budgets.models import Department, Project, Section, Theme
 from tests.factories import make_fiscal_year, make_project, make_section, make_theme
+from tests.test_views import FILTER_CASES
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +64,7 @@ def test_project_22_keeps_the_subscript_two(client, fy2021):
     assert "CO ₂" in client.get("/api/projects/2021/22/").json()["description"]
 
 
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"year": "2021"}, 32),
-        ({"category": "new"}, 10),
-        ({"category": "levelup"}, 22),
-        ({"q": "GIGA"}, 1),
-        ({"q": "環境課"}, 2),
-        ({"budgeted_min": "1000000"}, 2),
-        ({"budgeted_max": "0"}, 1),
-    ],
-)
+@pytest.mark.parametrize(("params", "expected"), FILTER_CASES)
 def test_the_list_pages_filters(client, fy2021, params, expected):
     assert client.get("/api/projects/", params).json()["count"] == expected
     assert client.get("/projects/", params).context["paginator"].count == expected
