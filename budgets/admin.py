@@ -5,15 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import router, transaction
 from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import to_historic
 
+from budgets.admin_guard import (
+    VersionGuardAdminMixin,
+    VersionGuardForm,
+    VersionGuardInlineMixin,
+)
 from budgets.models import (
     Department,
     FiscalYear,
@@ -35,13 +38,13 @@ admin.site.site_title = _("予算事業 管理")
 admin.site.index_title = _("管理メニュー")
 
 
-class ThemeInline(admin.TabularInline):
+class ThemeInline(VersionGuardInlineMixin, admin.TabularInline):
     model = Theme
     extra = 0
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(SimpleHistoryAdmin):
+class FiscalYearAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("year", "era_label", "title", "is_published", "project_count")
     list_filter = ("is_published",)
     search_fields = ("title",)
@@ -82,27 +85,27 @@ class FiscalYearAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("fiscal_year", "number", "name")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
     list_select_related = ("fiscal_year",)
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(VersionGuardInlineMixin, admin.TabularInline):
     model = Section
     extra = 0
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "department")
     list_filter = ("department",)
     search_fields = ("name", "department__name")
@@ -147,11 +150,7 @@ class BudgetConfirmImportForm(ConfirmImportForm):
     prune = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class ProjectAdminForm(forms.ModelForm):
-    """Refuses to save over a change someone else saved after this form was opened."""
-
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+class ProjectAdminForm(VersionGuardForm):
     class Meta:
         model = Project
         fields = [
@@ -168,42 +167,6 @@ class ProjectAdminForm(forms.ModelForm):
             "budgeted_levelup",
             "lineage",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and to_historic(self.instance) is None:
-            self.initial["seen_version"] = self.instance.version
-        elif self.instance.pk:
-            # the history page restores an old record, with its old version: what
-            # the clerk sees as current is the stored version
-            self.initial["seen_version"] = (
-                Project.objects.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            # the admin saves inside a transaction: lock the row until it commits
-            current = (
-                Project.objects.select_for_update()
-                .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if current is not None and cleaned.get("seen_version") != current:
-                raise forms.ValidationError(
-                    _(
-                        "この事業は、あなたが開いた後に他の人が保存しています。"
-                        "上書きしないよう保存を止めました。ページを開き直して最新の"
-                        "内容を確かめてから、もう一度変更してください。"
-                    ),
-                    code="stale",
-                )
-            if current is not None:
-                self.instance.version = current  # save() makes it current + 1
-        return cleaned
 
 
 @admin.register(ImportEvent)
@@ -246,7 +209,9 @@ class ImportEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(ImportMixin, ExportMixin, SimpleHistoryAdmin):
+class ProjectAdmin(
+    VersionGuardAdminMixin, ImportMixin, ExportMixin, SimpleHistoryAdmin
+):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]
     import_form_class = BudgetImportForm
@@ -256,15 +221,6 @@ class ProjectAdmin(ImportMixin, ExportMixin, SimpleHistoryAdmin):
     export_formats = [ProjectCSVFormat, ProjectXLSXFormat]
     export_form_class = ExportForm  # the open-data columns are a fixed contract
     import_error_display = ("message",)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring a version is a save like the change view's, in one transaction,
-        # so the form's version check can lock the row until the save commits
-        # (PostgreSQL refuses a row lock outside a transaction).
-        with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().history_form_view(
-                request, object_id, version_id, extra_context
-            )
 
     list_display = (
         "fiscal_year",

@@ -79,6 +79,29 @@ class ImportedHistory(models.Model):
         abstract = True
 
 
+class Versioned(models.Model):
+    """A record staff edit: its version goes up on every save, so that a form opened
+    before someone else's save can tell (``budgets.admin_guard``)."""
+
+    version = models.PositiveIntegerField(
+        _("版"),
+        default=1,
+        editable=False,
+        help_text=_("保存のたびに増えます。同時編集で上書きしないために使います。"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
 def history_records() -> HistoricalRecords:
     return HistoricalRecords(bases=[ImportedHistory], excluded_fields=["search_text"])
 
@@ -102,7 +125,7 @@ class FiscalYearQuerySet(models.QuerySet):
         )
 
 
-class FiscalYear(models.Model):
+class FiscalYear(Versioned):
     """One fiscal year's table (年度 runs 1 April to 31 March)."""
 
     year = models.PositiveSmallIntegerField(
@@ -177,7 +200,7 @@ class FiscalYear(models.Model):
         return totals
 
 
-class Theme(models.Model):
+class Theme(Versioned):
     """A numbered policy theme (施策の柱) of one fiscal year."""
 
     fiscal_year = models.ForeignKey(
@@ -227,7 +250,7 @@ class DepartmentQuerySet(models.QuerySet):
         )
 
 
-class Department(models.Model):
+class Department(Versioned):
     """A department (部); lives across years."""
 
     name = models.CharField(_("部"), max_length=200, unique=True)
@@ -262,7 +285,7 @@ class SectionQuerySet(models.QuerySet):
         )
 
 
-class Section(models.Model):
+class Section(Versioned):
     """A section (課, or 担当 office) within a department; lives across years."""
 
     department = models.ForeignKey(
@@ -434,7 +457,7 @@ class ProjectQuerySet(models.QuerySet):
             )
 
 
-class Project(models.Model):
+class Project(Versioned):
     """One row of a year's table: a new or level-up project."""
 
     class Category(models.TextChoices):
@@ -498,12 +521,6 @@ class Project(models.Model):
         help_text=_("他の年度の同じ事業と結ぶ系譜。取り込み時に自動で結ばれます。"),
     )
     search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
-    version = models.PositiveIntegerField(
-        _("版"),
-        default=1,
-        editable=False,
-        help_text=_("保存のたびに増えます。同時編集で上書きしないために使います。"),
-    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -634,11 +651,8 @@ class Project(models.Model):
             self.search_text = self.build_search_text()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "search_text"}
-        if update_fields is None:
-            if self.lineage_id is None:
-                self.lineage = ProjectLineage.objects.create()
-            if not self._state.adding:
-                self.version += 1
+        if update_fields is None and self.lineage_id is None:
+            self.lineage = ProjectLineage.objects.create()
         super().save(*args, **kwargs)
 
 
