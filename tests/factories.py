@@ -51,3 +51,19 @@ def make_project(**kwargs) -> Project:
         kwargs.setdefault("requested_levelup", 0)
         kwargs.setdefault("budgeted_levelup", 0)
     return Project.objects.create(fiscal_year=fiscal_year, theme=theme, **kwargs)
+
+
+def make_staff(username: str, *groups: str, **kwargs):
+    """A staff user in the staff groups named (財務担当, 閲覧), re-made from the
+    migration's definition when a transactional test has flushed them."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission, User
+
+    staff_groups = import_module("budgets.migrations.0002_staff_groups")
+    if Group.objects.filter(name__in=groups).count() < len(set(groups)):
+        staff_groups.make_groups(Group, Permission)
+    kwargs.setdefault("password", "not-used-123")
+    user = User.objects.create_user(username, is_staff=True, **kwargs)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user

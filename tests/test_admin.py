@@ -124,26 +124,6 @@ def test_staff_without_the_import_permission_cannot_import(client, seed_bytes):
     assert not Project.objects.exists()
 
 
-def test_editing_a_project_validates_the_amounts(admin_client, fy2021):
-    project = Project.objects.get(no=1)
-    url = f"/admin/budgets/project/{project.pk}/change/"
-    form = admin_client.get(url).context["adminform"].form
-    data = {
-        key: ("" if value is None else value)
-        for key, value in form.initial.items()
-        if key not in ("created_at", "updated_at")
-    }
-    data["requested_levelup"] = 9_999_999
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "requested_levelup" in errors
-    project.refresh_from_db()
-    assert project.requested_levelup == 3_405_524
-
-
 def test_export_from_the_admin_is_the_open_data_csv(admin_client, fy2021, client):
     response = admin_client.post(
         "/admin/budgets/project/export/", {"format": "0", "resource": "0"}

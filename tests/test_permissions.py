@@ -20,7 +20,9 @@ def test_the_migration_made_both_groups():
     assert set(Group.objects.values_list("name", flat=True)) >= {"財務担当", "閲覧"}
 
 
-def test_a_reader_sees_but_cannot_save_import_or_delete(client, fy2021, seed_bytes):
+def test_a_reader_sees_everything_and_forged_posts_change_nothing(
+    client, fy2021, seed_bytes
+):
     staff(client, "閲覧")
     project = Project.objects.get(no=1)
     change = f"/admin/budgets/project/{project.pk}/change/"

@@ -9,28 +9,34 @@ EDITABLE = ("fiscalyear", "theme", "department", "section", "project", "projectl
 READABLE = (*EDITABLE, "importevent")
 
 
+def group_permissions() -> dict[str, list[str]]:
+    """The permission codenames of each staff group (tests re-make the groups with
+    it after a transactional test flushed them)."""
+    codenames = [
+        f"{action}_{model}"
+        for model in EDITABLE
+        for action in ("add", "change", "delete", "view")
+    ]
+    return {
+        READER: [f"view_{model}" for model in READABLE],
+        FINANCE: [*codenames, "view_importevent", "import"],
+    }
+
+
+def make_groups(Group, Permission) -> None:
+    budgets = Permission.objects.filter(content_type__app_label="budgets")
+    for name, codenames in group_permissions().items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(budgets.filter(codename__in=codenames))
+
+
 def create_groups(apps, schema_editor):
     # permissions are normally made after migrate; groups need them now
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    budgets = Permission.objects.filter(content_type__app_label="budgets")
-    reader, _ = Group.objects.get_or_create(name=READER)
-    reader.permissions.set(
-        budgets.filter(codename__in=[f"view_{model}" for model in READABLE])
-    )
-    finance, _ = Group.objects.get_or_create(name=FINANCE)
-    codenames = [
-        f"{action}_{model}"
-        for model in EDITABLE
-        for action in ("add", "change", "delete", "view")
-    ]
-    finance.permissions.set(
-        budgets.filter(codename__in=[*codenames, "view_importevent", "import"])
-    )
+    make_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):
