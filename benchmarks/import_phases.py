@@ -88,6 +88,7 @@ def measure(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from budgets import importing
+    from budgets.importing import bulk, writing
     from budgets.models import ImportEvent
 
     call_command("migrate", verbosity=0)
@@ -96,9 +97,9 @@ def measure(args: argparse.Namespace) -> int:
     del rows
 
     timer = Timer()
-    timer.wrap(importing, "_insert_rows", "write: project INSERTs")
-    timer.wrap(importing, "_copy_into_history", "write: history copies")
-    timer.wrap(importing, "_search_text", "write: search keys")
+    timer.wrap(bulk, "insert_rows", "write: project INSERTs")
+    timer.wrap(bulk, "copy_into_history", "write: history copies")
+    timer.wrap(writing, "search_text", "write: search keys")
     watch = GCWatch()
     gc.collect()
     gc.callbacks.append(watch)
@@ -110,7 +111,7 @@ def measure(args: argparse.Namespace) -> int:
         yield
         phases[name] = time.perf_counter() - start
 
-    paused = contextlib.nullcontext() if args.with_gc else importing._cyclic_gc_paused()
+    paused = contextlib.nullcontext() if args.with_gc else bulk.cyclic_gc_paused()
     with paused:
         with phase("read"):
             source = importing.read_source(data)

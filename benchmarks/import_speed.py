@@ -374,7 +374,8 @@ def child_import(args: argparse.Namespace) -> dict[str, Any]:
     from budgets.importing import import_table
     from budgets.models import Project
 
-    code = Path(importing.__file__).read_bytes()
+    package = Path(importing.__file__).parent  # every module of budgets/importing/
+    code = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
     data = Path(args.data).read_bytes()
     filename = Path(args.data).name
     result: dict[str, Any] = {
@@ -791,9 +792,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if profile is not None:
                     print_profile(profile)
     versions = sorted({m.importing_sha256[:12] for m in results})
-    print(f"budgets/importing.py sha256: {', '.join(versions)} (git {_git_head()})")
+    print(f"budgets/importing/ sha256: {', '.join(versions)} (git {_git_head()})")
     if len(versions) > 1:
-        print("WARNING: budgets/importing.py changed during the run; rerun to compare")
+        print("WARNING: budgets/importing/ changed during the run; rerun to compare")
     print(TARGETS)
     for line in verdicts(results):
         print(line)

@@ -4,8 +4,7 @@ from unittest import mock
 
 import pytest
 
-from budgets import importing
-from budgets.importing import import_table
+from budgets.importing import bulk, import_table, writing
 from budgets.models import ImportEvent, Project
 from tests.test_importing import database_snapshot
 
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def failing_after(calls: int, at_failure: dict | None = None):
     """Make the importer die at its ``calls + 1``-th project; note what was written."""
-    real = importing._search_text
+    real = writing.search_text
     seen = {"n": 0}
 
     def search_text(row):
@@ -26,13 +25,13 @@ def failing_after(calls: int, at_failure: dict | None = None):
             raise RuntimeError("power cut")
         return real(row)
 
-    return mock.patch.object(importing, "_search_text", side_effect=search_text)
+    return mock.patch.object(writing, "search_text", side_effect=search_text)
 
 
 def test_an_import_killed_halfway_leaves_an_empty_database_empty(
     seed_bytes, monkeypatch
 ):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 10)  # two batches written, then death
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 10)  # two batches written, then death
     before = database_snapshot()
     at_failure: dict = {}
     with failing_after(20, at_failure), pytest.raises(RuntimeError):
@@ -47,7 +46,7 @@ def test_an_import_killed_halfway_leaves_an_empty_database_empty(
 def test_an_update_killed_halfway_leaves_the_year_as_it_was(
     fy2021, seed_text, monkeypatch
 ):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 1)  # one project updated, then death
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 1)  # one project updated, then death
     before = database_snapshot()
     history_before = Project.history.count()
     changed = seed_text.replace("3,191,866", "3,000,000").replace("50,535", "50,000")

@@ -4,9 +4,8 @@ import gc
 
 import pytest
 
-from budgets import importing
 from budgets.exporting import csv_chunks
-from budgets.importing import import_table
+from budgets.importing import import_table, service
 from budgets.models import Department, FiscalYear, Project, Section, Theme
 from tests.tables import (
     FULL_WIDTH,
@@ -507,13 +506,13 @@ def test_the_garbage_collector_pauses_during_an_import_and_runs_again_after(
     monkeypatch, seed_bytes
 ):
     seen = []
-    parse = importing.parse_table
+    parse = service.parse_table
 
     def watched_parse(*args, **kwargs):
         seen.append(gc.isenabled())
         return parse(*args, **kwargs)
 
-    monkeypatch.setattr(importing, "parse_table", watched_parse)
+    monkeypatch.setattr(service, "parse_table", watched_parse)
     assert gc.isenabled()
     import_table(seed_bytes, dry_run=True)
     report = import_table(b"\x00\x01 not a table")

@@ -1,0 +1,271 @@
+"""What an import would change: per year, the new, changed, unchanged and missing
+projects, themes, departments and sections, and the links to earlier years."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+
+from budgets.importing.rows import ProjectRow
+from budgets.importing.table import ParsedTable
+from budgets.models import (
+    AMOUNT_FIELDS,
+    Department,
+    FiscalYear,
+    Project,
+    Section,
+    Theme,
+)
+from budgets.text import search_key
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+    @property
+    def label(self) -> str:
+        return field_label(self.field)
+
+
+@dataclass
+class ProjectChange:
+    row: ProjectRow
+    project_id: int
+    changes: list[FieldChange]
+
+
+@dataclass
+class LineageLink:
+    row: ProjectRow
+    lineage_id: int
+    earlier_year: int
+    earlier_no: int
+    earlier_name: str
+
+
+@dataclass
+class YearPlan:
+    year: int
+    title: str
+    fiscal_year: FiscalYear | None
+    new: list[ProjectRow] = field(default_factory=list)
+    changed: list[ProjectChange] = field(default_factory=list)
+    unchanged: list[ProjectRow] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    new_themes: list[tuple[int, str]] = field(default_factory=list)
+    renamed_themes: list[tuple[int, str, str]] = field(default_factory=list)
+    links: list[LineageLink] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    previous_year: int | None = None
+    previous_totals: dict[str, int] | None = None
+    title_change: tuple[str, str] | None = None
+    publish: bool = False  # a backup says this year was published
+
+    @property
+    def rows(self) -> list[ProjectRow]:
+        return [*self.new, *(c.row for c in self.changed), *self.unchanged]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            self.fiscal_year is None
+            or self.new
+            or self.changed
+            or self.new_themes
+            or self.renamed_themes
+            or self.title_change
+        )
+
+
+@dataclass
+class ImportPlan:
+    years: list[YearPlan]
+    new_departments: list[str]
+    new_sections: list[tuple[str, str]]
+    prune: bool = False
+    publish: bool = False
+
+    def count(self, kind: str) -> int:
+        return sum(len(getattr(plan, kind)) for plan in self.years)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            any(plan.has_changes for plan in self.years)
+            or (self.prune and self.count("missing"))
+            or any(
+                (self.publish or p.publish) and not self._is_published(p)
+                for p in self.years
+            )
+        )
+
+    @staticmethod
+    def _is_published(plan: YearPlan) -> bool:
+        return plan.fiscal_year is not None and plan.fiscal_year.is_published
+
+
+def field_label(name: str) -> str:
+    if name == "theme_number":
+        return str(Theme._meta.get_field("number").verbose_name)
+    if name == "theme_name":
+        return str(Theme._meta.get_field("name").verbose_name)
+    if name == "department":
+        return str(Department._meta.get_field("name").verbose_name)
+    if name == "section":
+        return str(Section._meta.get_field("name").verbose_name)
+    return str(Project._meta.get_field(name).verbose_name)
+
+
+def _lineage_key(department: str, section: str, name: str) -> tuple[str, str, str]:
+    return (search_key(department), search_key(section), search_key(name))
+
+
+def plan_import(table: ParsedTable, *, prune: bool = False, publish: bool = False):
+    """Compare the checked rows with the database; read only."""
+    by_year: dict[int, list[ProjectRow]] = defaultdict(list)
+    for row in table.rows:
+        by_year[row.year].append(row)
+    years = sorted(by_year)
+    fiscal_years = {fy.year: fy for fy in FiscalYear.objects.filter(year__in=years)}
+    departments = set(Department.objects.values_list("name", flat=True))
+    sections = set(Section.objects.values_list("department__name", "name"))
+    themes: dict[tuple[int, int], str] = {
+        (year, number): name
+        for year, number, name in Theme.objects.filter(
+            fiscal_year__year__in=years
+        ).values_list("fiscal_year__year", "number", "name")
+    }
+    existing: dict[tuple[int, int], dict[str, Any]] = {}
+    for values in Project.objects.filter(fiscal_year__year__in=years).values(
+        "id",
+        "no",
+        "name",
+        "category",
+        "description",
+        *AMOUNT_FIELDS,
+        year=F("fiscal_year__year"),
+        theme_number=F("theme__number"),
+        theme_name=F("theme__name"),
+        department=F("section__department__name"),
+        section_name=F("section__name"),
+    ):
+        values["section"] = values.pop("section_name")
+        existing[(values["year"], values["no"])] = values
+
+    new_departments: list[str] = []
+    new_sections: list[tuple[str, str]] = []
+    for row in table.rows:
+        if row.department not in departments:
+            departments.add(row.department)
+            new_departments.append(row.department)
+        if (row.department, row.section) not in sections:
+            sections.add((row.department, row.section))
+            new_sections.append((row.department, row.section))
+
+    plans = []
+    earlier = _earlier_projects(years[-1]) if years else {}
+    for year in years:
+        fiscal_year = fiscal_years.get(year)
+        title = table.titles.get(year, "")
+        plan = YearPlan(
+            year=year,
+            title=title,
+            fiscal_year=fiscal_year,
+            publish=table.published.get(year, False),
+        )
+        if fiscal_year is not None and title and fiscal_year.title != title:
+            plan.title_change = (fiscal_year.title, title)
+        seen_themes: set[int] = set()
+        seen_projects: set[int] = set()
+        for row in by_year[year]:
+            if row.theme_number not in seen_themes:
+                seen_themes.add(row.theme_number)
+                old_name = themes.get((year, row.theme_number))
+                if old_name is None:
+                    plan.new_themes.append((row.theme_number, row.theme_name))
+                elif old_name != row.theme_name:
+                    plan.renamed_themes.append(
+                        (row.theme_number, old_name, row.theme_name)
+                    )
+            current = existing.get((year, row.no))
+            if current is None:
+                plan.new.append(row)
+                link = None if row.lineage_key else _find_link(row, earlier)
+                if link is not None:
+                    plan.links.append(link)
+                continue
+            seen_projects.add(current["id"])
+            changes = [
+                FieldChange(name, current[name], new)
+                for name, new in row.values().items()
+                if current[name] != new
+            ]
+            if changes:
+                plan.changed.append(ProjectChange(row, current["id"], changes))
+            else:
+                plan.unchanged.append(row)
+        plan.missing = sorted(
+            (
+                values
+                for (y, _no), values in existing.items()
+                if y == year and values["id"] not in seen_projects
+            ),
+            key=lambda values: values["no"],
+        )
+        plan.totals = _totals(by_year[year])
+        previous = FiscalYear.objects.filter(year__lt=year).order_by("-year").first()
+        if previous is not None:
+            plan.previous_year = previous.year
+            plan.previous_totals = previous.projects.totals()
+        plans.append(plan)
+    return ImportPlan(plans, new_departments, new_sections, prune, publish)
+
+
+def _totals(rows: Iterable[ProjectRow]) -> dict[str, int]:
+    totals = {name: 0 for name in AMOUNT_FIELDS}
+    count = new_count = 0
+    for row in rows:
+        count += 1
+        new_count += row.category == Project.Category.NEW
+        for name in AMOUNT_FIELDS:
+            totals[name] += getattr(row, name) or 0
+    return {"count": count, "new_count": new_count, **totals}
+
+
+def _earlier_projects(before_year: int) -> dict[tuple, list[dict[str, Any]]]:
+    """Projects of earlier years by (department, section, name) key, newest first."""
+    earlier: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    rows = (
+        Project.objects.filter(fiscal_year__year__lt=before_year)
+        .order_by("-fiscal_year__year", "no")
+        .values(
+            "lineage_id",
+            "no",
+            "name",
+            year=F("fiscal_year__year"),
+            department=F("section__department__name"),
+            section_name=F("section__name"),
+        )
+    )
+    for values in rows:
+        key = _lineage_key(values["department"], values["section_name"], values["name"])
+        earlier[key].append(values)
+    return earlier
+
+
+def _find_link(row: ProjectRow, earlier) -> LineageLink | None:
+    if not earlier:
+        return None
+    for values in earlier.get(_lineage_key(row.department, row.section, row.name), ()):
+        if values["year"] < row.year and values["lineage_id"] is not None:
+            return LineageLink(
+                row, values["lineage_id"], values["year"], values["no"], values["name"]
+            )
+    return None

@@ -1,0 +1,60 @@
+"""What is wrong with a table: problems located by row and column, and the refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file, located for the clerk who has to fix it."""
+
+    message: str
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+    unit: str = "line"  # "line" for text and CSV, "row" for XLSX
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(
+                _("%(n)s行目") % {"n": self.line}
+                if self.unit == "line"
+                else _("%(n)s行目（シートの行）") % {"n": self.line}
+            )
+        if self.column:
+            where.append(_("「%(column)s」列") % {"column": self.column})
+        prefix = " ".join(where)
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        if self.value is not None and self.value != "":
+            text += " " + _("（値: 「%(value)s」）") % {"value": self.value}
+        return text
+
+
+class ImportRefused(Exception):
+    """The table cannot be imported; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Problems(list):
+    """The problems of one table, each located in the source's unit (line or row)."""
+
+    def __init__(self, unit: str = "line"):
+        super().__init__()
+        self.unit = unit
+
+    def add(
+        self,
+        message: str,
+        line: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        self.append(Problem(message, line, column, value, self.unit))

@@ -1,0 +1,160 @@
+"""import_table: read, check, plan and write a table in one transaction, all or
+nothing, under a lock per year, recorded as one ImportEvent."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils.translation import gettext as _
+
+from budgets import caching
+from budgets.importing import bulk
+from budgets.importing.planning import ImportPlan, plan_import
+from budgets.importing.problems import ImportRefused, Problem
+from budgets.importing.sources import read_source
+from budgets.importing.table import parse_table
+from budgets.importing.writing import apply_plan
+from budgets.models import ImportEvent
+
+
+@dataclass
+class ImportReport:
+    """What an import found, planned and (unless a dry run) wrote."""
+
+    filename: str
+    sha256: str
+    source_kind: str = ""
+    encoding: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    plan: ImportPlan | None = None
+    dry_run: bool = False
+    written: bool = False
+    pruned: int = 0
+    event: ImportEvent | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        if self.plan is None:
+            return {"new": 0, "changed": 0, "unchanged": 0, "missing": 0}
+        return {
+            kind: self.plan.count(kind)
+            for kind in ("new", "changed", "unchanged", "missing")
+        }
+
+
+def _lock_years(years: Iterable[int]) -> None:
+    """Serialise imports of the same years: a second one waits for the first.
+
+    PostgreSQL: a transaction-scoped advisory lock per year. SQLite allows one writer
+    at a time anyway; a second import there waits for the lock or is refused.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for year in sorted(years):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, year])
+
+
+IMPORT_LOCK = 0x4D494E41  # "MINA": the advisory-lock namespace of budget imports
+
+
+def import_table(
+    data: bytes,
+    *,
+    filename: str = "",
+    year: int | None = None,
+    dry_run: bool = False,
+    publish: bool = False,
+    prune: bool = False,
+    user=None,
+    via: str = ImportEvent.Via.COMMAND,
+) -> ImportReport:
+    """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
+
+    A report with problems means nothing was written. A real import (not a dry run)
+    is recorded as one ImportEvent; every history record it writes links to it.
+    """
+    with bulk.cyclic_gc_paused():
+        return _import_table(
+            data,
+            filename=filename,
+            year=year,
+            dry_run=dry_run,
+            publish=publish,
+            prune=prune,
+            user=user,
+            via=via,
+        )
+
+
+def _import_table(
+    data: bytes,
+    *,
+    filename: str,
+    year: int | None,
+    dry_run: bool,
+    publish: bool,
+    prune: bool,
+    user,
+    via: str,
+) -> ImportReport:
+    report = ImportReport(
+        filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
+    )
+    try:
+        source = read_source(data)
+    except ImportRefused as refused:
+        report.problems = refused.problems
+        return report
+    report.source_kind, report.encoding = source.kind, source.encoding
+    table = parse_table(source, year=year)
+    source.rows.clear()  # parsed: the raw cells are no longer needed
+    if table.problems:
+        report.problems = table.problems
+        return report
+    try:
+        with transaction.atomic():
+            if not dry_run:
+                _lock_years({row.year for row in table.rows})
+            report.plan = plan_import(table, prune=prune, publish=publish)
+            if dry_run:
+                return report
+            counts = report.counts()
+            event = ImportEvent.objects.create(
+                filename=filename[:255],
+                sha256=report.sha256,
+                user=user if getattr(user, "pk", None) else None,
+                via=via,
+                years=",".join(str(plan.year) for plan in report.plan.years),
+                created=counts["new"],
+                updated=counts["changed"],
+                unchanged=counts["unchanged"],
+            )
+            report.event = event
+            if report.plan.has_changes:
+                report.pruned = apply_plan(report.plan, event=event, user=user)
+                report.written = True
+                caching.data_changed()
+                if report.pruned:
+                    event.deleted = report.pruned
+                    event.save(update_fields=["deleted"])
+    except (IntegrityError, OperationalError) as error:
+        report.problems = [
+            Problem(
+                _(
+                    "データベースが取り込みを受け付けませんでした（同じ年度の取り込みが"
+                    "同時に行われた可能性があります）。何も書き込んでいません。"
+                    "もう一度お試しください: %(error)s"
+                )
+                % {"error": error}
+            )
+        ]
+        report.written = False
+        report.event = None
+    return report

@@ -1,0 +1,129 @@
+"""Bytes -> rows of cells: the file's kind (text, CSV, XLSX) and encoding detected."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from budgets.importing.problems import ImportRefused, Problem
+
+
+@dataclass
+class SourceRow:
+    line: int
+    cells: list[Any]
+
+
+@dataclass
+class Source:
+    kind: str  # "text", "csv" or "xlsx"
+    encoding: str | None
+    rows: list[SourceRow]
+
+    @property
+    def unit(self) -> str:
+        return "row" if self.kind == "xlsx" else "line"
+
+    @property
+    def kind_label(self) -> str:
+        return {
+            "text": _("PDF から写したテキスト（タブ区切り）"),
+            "csv": _("CSV"),
+            "xlsx": _("Excel ブック（XLSX）"),
+        }[self.kind]
+
+
+def read_source(data: bytes) -> Source:
+    """Turn a file's bytes into rows of cells, detecting its kind and encoding.
+
+    Raise ImportRefused when the bytes are no table at all.
+    """
+    if not data or not data.strip():
+        raise ImportRefused([Problem(_("ファイルが空です。"))])
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    text, encoding = _decode(data)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    if any("\t" in line for line in lines):
+        rows = [
+            SourceRow(number, line.split("\t"))
+            for number, line in enumerate(lines, start=1)
+        ]
+        return Source("text", encoding, rows)
+    return Source("csv", encoding, _read_csv(text))
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    unreadable = Problem(
+        _(
+            "このファイルは表として読めません。PDF から写したテキスト、"
+            "CSV（UTF-8 または Shift_JIS）、XLSX のいずれかを選んでください。"
+        )
+    )
+    if b"\x00" in data[:65536]:
+        raise ImportRefused([unreadable])
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ("utf-8-sig",)
+    else:
+        candidates = ("utf-8", "cp932")
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            raise ImportRefused([unreadable])
+        return text, "utf-8" if encoding == "utf-8-sig" else encoding
+    raise ImportRefused([unreadable])
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    controls = sum(
+        1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"
+    )
+    return controls > max(3, len(sample) // 100)
+
+
+def _read_csv(text: str) -> list[SourceRow]:
+    rows: list[SourceRow] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for cells in reader:
+            rows.append(SourceRow(start, cells))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ImportRefused(
+            [Problem(_("CSV として読めません: %(error)s") % {"error": error}, start)]
+        ) from error
+    return rows
+
+
+def _read_xlsx(data: bytes) -> Source:
+    import openpyxl  # installed with tablib[xlsx], which the admin's XLSX export uses
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportRefused(
+            [Problem(_("XLSX ファイルとして開けません: %(error)s") % {"error": error})]
+        ) from error
+    try:
+        sheet = book.worksheets[0]
+        rows = [
+            SourceRow(number, list(cells))
+            for number, cells in enumerate(
+                sheet.iter_rows(min_row=1, values_only=True), start=1
+            )
+        ]
+    finally:
+        book.close()
+    return Source("xlsx", None, rows)
