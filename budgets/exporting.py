@@ -10,33 +10,20 @@ keeps every value.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from django.db.models import QuerySet
 
+from budgets import columns
 from budgets.models import Project
 
 BOM = "\ufeff"
 
-CSV_HEADER = (
-    "年度",
-    "施策番号",
-    "施策名",
-    "No",
-    "部",
-    "課名",
-    "事業名",
-    "二次経費区分",
-    "事業内容",
-    "要求額(千円)",
-    "要求額うちレベルアップ(千円)",
-    "予算額(千円)",
-    "予算額うちレベルアップ(千円)",
-)
+CSV_HEADER = columns.CSV_HEADER
 
 # A backup adds what the open-data columns leave out, so a restore is exact.
-BACKUP_HEADER = (*CSV_HEADER, "表題", "公開", "系譜")
+BACKUP_HEADER = columns.BACKUP_HEADER
 
 # The published table's words, whatever language the reader's browser asks for.
 CATEGORY_WORDS = {
@@ -46,23 +33,7 @@ CATEGORY_WORDS = {
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-COLUMNS = (  # the database fields behind CSV_HEADER, in its order
-    "fiscal_year__year",
-    "theme__number",
-    "theme__name",
-    "no",
-    "section__department__name",
-    "section__name",
-    "name",
-    "category",
-    "description",
-    "requested",
-    "requested_levelup",
-    "budgeted",
-    "budgeted_levelup",
-)
-_BACKUP_COLUMNS = ("fiscal_year__title", "fiscal_year__is_published", "lineage_id")
-_TEXT_COLUMNS = {2, 4, 5, 6, 8, 13}
+COLUMNS = tuple(column.path for column in columns.OPEN_DATA)  # in CSV_HEADER's order
 
 
 def neutralise(text: str) -> str:
@@ -87,26 +58,29 @@ def project_rows(
     queryset: QuerySet[Project], *, backup: bool = False
 ) -> Iterator[list[str | int]]:
     """Yield one CSV row (without header) per project, ordered by year and No."""
-    columns = (*COLUMNS, *_BACKUP_COLUMNS) if backup else COLUMNS
+    shown = columns.BACKUP if backup else columns.OPEN_DATA
+    cell_rules = [_cell_rule(column) for column in shown]
     values = (
         queryset.order_by("fiscal_year__year", "no")
-        .values_list(*columns)
+        .values_list(*(column.path for column in shown))
         .iterator(chunk_size=2000)
     )
     for record in values:
-        row: list[str | int] = []
-        for index, value in enumerate(record):
-            if value is None:
-                row.append("")
-            elif isinstance(value, bool):
-                row.append(int(value))
-            elif index == 7:
-                row.append(CATEGORY_WORDS[value])
-            elif index in _TEXT_COLUMNS:
-                row.append(neutralise(value))
-            else:
-                row.append(value)
-        yield row
+        yield [
+            "" if value is None else rule(value) if rule else value
+            for value, rule in zip(record, cell_rules, strict=True)
+        ]
+
+
+def _cell_rule(column: columns.Column) -> Callable[[Any], str | int] | None:
+    """How a column's stored value becomes its CSV cell (None: as it is)."""
+    if column.kind == columns.CATEGORY:
+        return CATEGORY_WORDS.__getitem__
+    if column.kind == columns.FLAG:
+        return int
+    if column.neutralised:
+        return neutralise
+    return None
 
 
 class _Line:

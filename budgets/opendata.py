@@ -34,6 +34,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from budgets import columns
 from budgets.exporting import (
     CATEGORY_WORDS,
     COLUMNS,
@@ -68,144 +69,8 @@ CP932_CHARSET = "Windows-31J"  # the IANA name of cp932
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of the open data: its CSV header, its JSON key, what it means."""
-
-    header: str
-    key: str
-    type: str
-    ja: str
-    en: str
-    unit_ja: str = ""
-    unit_en: str = ""
-    required: bool = True
-
-    @property
-    def is_amount(self) -> bool:
-        return self.unit_en == "1,000 JPY"
-
-
-_TEXT_NOTE_JA = (
-    "（CSV では = + - @ などで始まる値の先頭に ' を付け、数式になるのを防いでいます）"
-)
-_TEXT_NOTE_EN = (
-    " (in the CSV, a value starting with = + - @ gets a leading ' so that a "
-    "spreadsheet never runs it as a formula)"
-)
-
-DICTIONARY: tuple[Column, ...] = (
-    Column(
-        "年度",
-        "year",
-        "integer",
-        "会計年度が始まる西暦年。令和3年度は 2021（2021年4月〜2022年3月）。",
-        "Fiscal year, as the Western year it starts in: 2021 is 令和3年度 "
-        "(April 2021 to March 2022).",
-        "年",
-        "year",
-    ),
-    Column(
-        "施策番号",
-        "theme_number",
-        "integer",
-        "施策の柱の番号（年度ごとに振られます）。",
-        "Number of the policy theme (施策の柱), within the year.",
-    ),
-    Column(
-        "施策名",
-        "theme_name",
-        "string",
-        "施策の柱の名称。" + _TEXT_NOTE_JA,
-        "Name of the policy theme." + _TEXT_NOTE_EN,
-    ),
-    Column(
-        "No",
-        "no",
-        "integer",
-        "その年度の表での事業の番号。年度と No で事業が一つに決まります。",
-        "Number of the project in that year's table; year and No identify it.",
-    ),
-    Column(
-        "部",
-        "department",
-        "string",
-        "事業を担当する部。" + _TEXT_NOTE_JA,
-        "Department (部) in charge of the project." + _TEXT_NOTE_EN,
-    ),
-    Column(
-        "課名",
-        "section",
-        "string",
-        "事業を担当する課（または担当）。" + _TEXT_NOTE_JA,
-        "Section (課) or office (担当) in charge." + _TEXT_NOTE_EN,
-    ),
-    Column(
-        "事業名",
-        "name",
-        "string",
-        "事業の名称。" + _TEXT_NOTE_JA,
-        "Name of the project." + _TEXT_NOTE_EN,
-    ),
-    Column(
-        "二次経費区分",
-        "category",
-        "string",
-        "「新規」（新しい事業）か「レベルアップ」（既存事業の拡充）か。"
-        "JSON と API では new / levelup。",
-        "新規 (a new project) or レベルアップ (level-up of an existing one); "
-        "new / levelup in JSON and the API.",
-    ),
-    Column(
-        "事業内容",
-        "description",
-        "string",
-        "事業の内容。" + _TEXT_NOTE_JA,
-        "What the project does." + _TEXT_NOTE_EN,
-        required=False,
-    ),
-    Column(
-        "要求額(千円)",
-        "requested",
-        "integer",
-        "部が要求した額。0 は 0 千円です。",
-        "Amount the department requested (budget phase: proposed). 0 is a real zero.",
-        "千円",
-        "1,000 JPY",
-    ),
-    Column(
-        "要求額うちレベルアップ(千円)",
-        "requested_levelup",
-        "integer",
-        "要求額のうちレベルアップ分。新規事業は空欄（JSON では null）で、"
-        "該当なしを表します。",
-        "Part of the requested amount that is the level-up. Empty (null in JSON) "
-        "for new projects: not applicable, which is not 0.",
-        "千円",
-        "1,000 JPY",
-        required=False,
-    ),
-    Column(
-        "予算額(千円)",
-        "budgeted",
-        "integer",
-        "当初予算で決まった額。",
-        "Amount approved in the initial budget (budget phase: approved).",
-        "千円",
-        "1,000 JPY",
-    ),
-    Column(
-        "予算額うちレベルアップ(千円)",
-        "budgeted_levelup",
-        "integer",
-        "予算額のうちレベルアップ分。新規事業は空欄（JSON では null）。",
-        "Part of the approved amount that is the level-up. Empty (null in JSON) "
-        "for new projects.",
-        "千円",
-        "1,000 JPY",
-        required=False,
-    ),
-)
+# The data dictionary: the open-data columns (budgets.columns), in the CSV's order.
+DICTIONARY = columns.OPEN_DATA
 
 
 def published_years() -> QuerySet[FiscalYear]:

@@ -17,7 +17,7 @@ from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
-from budgets import importing, opendata
+from budgets import columns, importing, opendata
 from budgets.exporting import CSV_HEADER, csv_chunks, project_rows
 from budgets.models import ImportEvent, Project
 
@@ -75,44 +75,23 @@ class ProjectXLSXFormat(base_formats.XLSX):
         return False
 
 
-def _column(name: str) -> fields.Field:
-    return fields.Field(column_name=name, readonly=True)
+def _open_data_fields() -> dict[str, fields.Field]:
+    """One read-only field per open-data column (budgets.columns), named by its key."""
+    return {
+        column.key: fields.Field(column_name=column.header, readonly=True)
+        for column in columns.OPEN_DATA
+    }
 
 
 class ProjectResource(resources.ModelResource):
-    """Projects in the open-data columns (CSV_HEADER)."""
+    """Projects in the open-data columns (budgets.columns.OPEN_DATA)."""
 
-    year = _column(CSV_HEADER[0])
-    theme_number = _column(CSV_HEADER[1])
-    theme_name = _column(CSV_HEADER[2])
-    project_no = _column(CSV_HEADER[3])
-    department = _column(CSV_HEADER[4])
-    section_name = _column(CSV_HEADER[5])
-    project_name = _column(CSV_HEADER[6])
-    category_word = _column(CSV_HEADER[7])
-    project_description = _column(CSV_HEADER[8])
-    requested_amount = _column(CSV_HEADER[9])
-    requested_levelup_amount = _column(CSV_HEADER[10])
-    budgeted_amount = _column(CSV_HEADER[11])
-    budgeted_levelup_amount = _column(CSV_HEADER[12])
+    # the class body's namespace: the fields are declared as if written out here
+    vars().update(_open_data_fields())
 
     class Meta:
         model = Project
-        fields = (
-            "year",
-            "theme_number",
-            "theme_name",
-            "project_no",
-            "department",
-            "section_name",
-            "project_name",
-            "category_word",
-            "project_description",
-            "requested_amount",
-            "requested_levelup_amount",
-            "budgeted_amount",
-            "budgeted_levelup_amount",
-        )
+        fields = tuple(column.key for column in columns.OPEN_DATA)
         export_order = fields
         name = _("事業（オープンデータ形式）")
 

@@ -6,71 +6,23 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from budgets import columns
 from budgets.importing.cells import cell_text
 from budgets.models import Project
 from budgets.text import normalise_label
 
 # Column key -> the name a clerk sees in a problem message.
-COLUMN_LABELS = {
-    "year": "年度",
-    "theme_number": "施策番号",
-    "theme_name": "施策名",
-    "no": "No",
-    "department": "部",
-    "section": "課名",
-    "name": "事業名",
-    "category": "二次経費区分",
-    "description": "事業内容",
-    "requested": "要求額",
-    "requested_levelup": "要求額（うちレベルアップ）",
-    "budgeted": "予算額",
-    "budgeted_levelup": "予算額（うちレベルアップ）",
-    "title": "表題",
-    "published": "公開",
-    "lineage": "系譜",
-}
+COLUMN_LABELS = {column.key: column.label for column in columns.BACKUP}
 
 # Header spellings (after normalise_label) -> column key.
 HEADER_SPELLINGS = {
-    "年度": "year",
-    "施策番号": "theme_number",
-    "施策の柱番号": "theme_number",
-    "施策名": "theme_name",
-    "施策の柱": "theme_name",
-    "no": "no",
-    "no.": "no",
-    "番号": "no",
-    "部": "department",
-    "部名": "department",
-    "課名": "section",
-    "課": "section",
-    "担当課": "section",
-    "事業名": "name",
-    "二次経費区分": "category",
-    "区分": "category",
-    "事業内容": "description",
-    "内容": "description",
-    "要求額": "requested",
-    "要求額うちレベルアップ": "requested_levelup",
-    "予算額": "budgeted",
-    "予算額うちレベルアップ": "budgeted_levelup",
-    # the backup's extra columns (export_budget_table --backup)
-    "表題": "title",
-    "公開": "published",
-    "系譜": "lineage",
+    spelling: column.key for column in columns.BACKUP for spelling in column.spellings
 }
 
-REQUIRED_COLUMNS = (
-    "no",
-    "department",
-    "section",
-    "name",
-    "category",
-    "description",
-    "requested",
-    "requested_levelup",
-    "budgeted",
-    "budgeted_levelup",
+# The columns every table has (the published table's own); a header without one of
+# them is refused.
+REQUIRED_COLUMNS = tuple(
+    column.key for column in columns.OPEN_DATA if column.in_every_table
 )
 
 # Category spellings (after normalise_label, brackets removed) -> Project.Category.

@@ -11,22 +11,27 @@ from django.utils.translation import gettext as _
 
 from budgets import eras
 from budgets.amounts import AmountError, parse_amount
+from budgets.columns import BY_KEY, OPEN_DATA, TEXT
 from budgets.importing.cells import as_text as _as_text
 from budgets.importing.headers import COLUMN_LABELS, PUBLISHED_WORDS
 from budgets.importing.headers import category as _category
-from budgets.models import AMOUNT_FIELDS, Project, Theme, amount_problems
+from budgets.models import AMOUNT_FIELDS, amount_problems
 from budgets.text import normalise_label
 
 # The largest No and theme number their columns hold, on every database.
 WHOLE_NUMBER_MAX = {
-    key: BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()][1]
-    for key, field in (
-        ("no", Project._meta.get_field("no")),
-        ("theme_number", Theme._meta.get_field("number")),
-    )
+    key: BaseDatabaseOperations.integer_field_ranges[
+        BY_KEY[key].model_field().get_internal_type()
+    ][1]
+    for key in ("no", "theme_number")
 }
 MAX_DIGITS = {key: len(str(maximum)) for key, maximum in WHOLE_NUMBER_MAX.items()}
-TEXT_LIMITS = {"department": 200, "section": 200, "name": 300, "theme_name": 300}
+# The longest text a text column holds (the description has no limit).
+TEXT_LIMITS = {
+    column.key: column.model_field().max_length
+    for column in OPEN_DATA
+    if column.kind == TEXT and column.model_field().max_length
+}
 
 
 @dataclass
