@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
-    "axes",
+    "budgets.axes_app.AxesConfig",  # django-axes, its admin section in Japanese
     "django.contrib.sitemaps",
     "rest_framework",
     "drf_spectacular",
