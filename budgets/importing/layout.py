@@ -1,15 +1,81 @@
-"""Which row of a table is a title, a unit line, a header, page furniture, a theme
-or a project."""
+"""Which row of a table is a header, a title, a unit line, page furniture, a theme
+or a project.
+
+The PDF-copied text repeats its title, unit line and header on every page and puts
+a page number under each; a theme row (「1 新型コロナ…」) stands above its projects.
+These functions tell such rows apart from the cleaned texts of their cells; they need
+no database.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from budgets import eras
+from budgets.importing.headers import header_mapping
+from budgets.text import clean_cell
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
 SPACES = re.compile(r"\s+")
 PAGE_NUMBER = re.compile(r"^[-‐－―—–\s]*\d{1,4}[-‐－―—–\s]*$")
+_THEME_NUMBER = re.compile(r"^\s*\S+?[\s.．、:：]+")
+
+# What a row of one filled cell is.
+UNIT, TITLE, PAGE, THEME = "unit", "title", "page", "theme"
 
 
-def is_unit_row(text: str) -> bool:
-    return "単位" in unicodedata.normalize("NFKC", text)
+@dataclass(frozen=True)
+class Line:
+    """A row of one filled cell that is not a project: its kind and what it says."""
+
+    kind: str  # UNIT, TITLE, PAGE or THEME
+    text: str
+    years: Collection[int] = ()  # TITLE: the fiscal years it names
+    theme: tuple[int, str] | None = None  # THEME: number and name as written
+
+    @property
+    def in_thousands_of_yen(self) -> bool:
+        """UNIT: whether the table's amounts are in 千円."""
+        return "千円" in unicodedata.normalize("NFKC", self.text)
+
+
+def single_cell_line(text: str) -> Line | None:
+    """What a row whose only filled cell reads ``text`` is; None if none of these
+    (free text above the header, or a project row of one cell)."""
+    normalised = unicodedata.normalize("NFKC", text)
+    if "単位" in normalised:
+        return Line(UNIT, text)
+    theme = THEME_ROW.match(normalised)
+    years = eras.find_fiscal_years(text)
+    if years and not theme:
+        return Line(TITLE, text, years=years)
+    if PAGE_NUMBER.match(text):
+        return Line(PAGE, text)
+    if theme:
+        # keep the theme name as written: drop only the leading number
+        name = clean_cell(_THEME_NUMBER.sub("", text, count=1))
+        return Line(THEME, text, theme=(int(theme.group(1)), name))
+    return None
+
+
+@dataclass
+class Headers:
+    """Recognises header rows; the same header repeats on every page, so each
+    spelling of it is mapped once."""
+
+    seen: dict[tuple[str, ...], dict[int, str] | None] = field(default_factory=dict)
+
+    def mapping(self, texts: list[str], cells: list[Any]) -> dict[int, str] | None:
+        """Column index -> column key if the row is a header, else None."""
+        joined = "".join(texts)
+        # a header names 事業名; checking that first keeps data rows cheap
+        if "名" not in joined or "事業名" not in SPACES.sub("", joined):
+            return None
+        key = tuple(texts)
+        if key not in self.seen:
+            self.seen[key] = header_mapping(cells)
+        return self.seen[key]

@@ -127,105 +127,149 @@ def _lineage_key(department: str, section: str, name: str) -> tuple[str, str, st
     return (search_key(department), search_key(section), search_key(name))
 
 
-def plan_import(table: ParsedTable, *, prune: bool = False, publish: bool = False):
+def plan_import(
+    table: ParsedTable, *, prune: bool = False, publish: bool = False
+) -> ImportPlan:
     """Compare the checked rows with the database; read only."""
     by_year: dict[int, list[ProjectRow]] = defaultdict(list)
     for row in table.rows:
         by_year[row.year].append(row)
     years = sorted(by_year)
-    fiscal_years = {fy.year: fy for fy in FiscalYear.objects.filter(year__in=years)}
+    stored = _Stored.of(years)
+    new_departments, new_sections = _new_departments_and_sections(table.rows)
+    earlier = _earlier_projects(years[-1]) if years else {}
+    plans = [_plan_year(year, by_year[year], table, stored, earlier) for year in years]
+    return ImportPlan(plans, new_departments, new_sections, prune, publish)
+
+
+@dataclass
+class _Stored:
+    """What the database holds for the table's years."""
+
+    fiscal_years: dict[int, FiscalYear]
+    themes: dict[tuple[int, int], str]  # (year, number) -> name
+    projects: dict[tuple[int, int], dict[str, Any]]  # (year, No) -> values
+
+    @classmethod
+    def of(cls, years: list[int]) -> _Stored:
+        projects: dict[tuple[int, int], dict[str, Any]] = {}
+        for values in Project.objects.filter(fiscal_year__year__in=years).values(
+            "id",
+            "no",
+            "name",
+            "category",
+            "description",
+            *AMOUNT_FIELDS,
+            year=F("fiscal_year__year"),
+            theme_number=F("theme__number"),
+            theme_name=F("theme__name"),
+            department=F("section__department__name"),
+            section_name=F("section__name"),
+        ):
+            values["section"] = values.pop("section_name")
+            projects[(values["year"], values["no"])] = values
+        return cls(
+            fiscal_years={
+                fy.year: fy for fy in FiscalYear.objects.filter(year__in=years)
+            },
+            themes={
+                (year, number): name
+                for year, number, name in Theme.objects.filter(
+                    fiscal_year__year__in=years
+                ).values_list("fiscal_year__year", "number", "name")
+            },
+            projects=projects,
+        )
+
+
+def _new_departments_and_sections(
+    rows: Iterable[ProjectRow],
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The departments and (department, section) pairs the database lacks yet."""
     departments = set(Department.objects.values_list("name", flat=True))
     sections = set(Section.objects.values_list("department__name", "name"))
-    themes: dict[tuple[int, int], str] = {
-        (year, number): name
-        for year, number, name in Theme.objects.filter(
-            fiscal_year__year__in=years
-        ).values_list("fiscal_year__year", "number", "name")
-    }
-    existing: dict[tuple[int, int], dict[str, Any]] = {}
-    for values in Project.objects.filter(fiscal_year__year__in=years).values(
-        "id",
-        "no",
-        "name",
-        "category",
-        "description",
-        *AMOUNT_FIELDS,
-        year=F("fiscal_year__year"),
-        theme_number=F("theme__number"),
-        theme_name=F("theme__name"),
-        department=F("section__department__name"),
-        section_name=F("section__name"),
-    ):
-        values["section"] = values.pop("section_name")
-        existing[(values["year"], values["no"])] = values
-
     new_departments: list[str] = []
     new_sections: list[tuple[str, str]] = []
-    for row in table.rows:
+    for row in rows:
         if row.department not in departments:
             departments.add(row.department)
             new_departments.append(row.department)
         if (row.department, row.section) not in sections:
             sections.add((row.department, row.section))
             new_sections.append((row.department, row.section))
+    return new_departments, new_sections
 
-    plans = []
-    earlier = _earlier_projects(years[-1]) if years else {}
-    for year in years:
-        fiscal_year = fiscal_years.get(year)
-        title = table.titles.get(year, "")
-        plan = YearPlan(
-            year=year,
-            title=title,
-            fiscal_year=fiscal_year,
-            publish=table.published.get(year, False),
-        )
-        if fiscal_year is not None and title and fiscal_year.title != title:
-            plan.title_change = (fiscal_year.title, title)
-        seen_themes: set[int] = set()
-        seen_projects: set[int] = set()
-        for row in by_year[year]:
-            if row.theme_number not in seen_themes:
-                seen_themes.add(row.theme_number)
-                old_name = themes.get((year, row.theme_number))
-                if old_name is None:
-                    plan.new_themes.append((row.theme_number, row.theme_name))
-                elif old_name != row.theme_name:
-                    plan.renamed_themes.append(
-                        (row.theme_number, old_name, row.theme_name)
-                    )
-            current = existing.get((year, row.no))
-            if current is None:
-                plan.new.append(row)
-                link = None if row.lineage_key else _find_link(row, earlier)
-                if link is not None:
-                    plan.links.append(link)
-                continue
-            seen_projects.add(current["id"])
-            changes = [
-                FieldChange(name, current[name], new)
-                for name, new in row.values().items()
-                if current[name] != new
-            ]
-            if changes:
-                plan.changed.append(ProjectChange(row, current["id"], changes))
-            else:
-                plan.unchanged.append(row)
-        plan.missing = sorted(
-            (
-                values
-                for (y, _no), values in existing.items()
-                if y == year and values["id"] not in seen_projects
-            ),
-            key=lambda values: values["no"],
-        )
-        plan.totals = _totals(by_year[year])
-        previous = FiscalYear.objects.filter(year__lt=year).order_by("-year").first()
-        if previous is not None:
-            plan.previous_year = previous.year
-            plan.previous_totals = previous.projects.totals()
-        plans.append(plan)
-    return ImportPlan(plans, new_departments, new_sections, prune, publish)
+
+def _plan_year(
+    year: int, rows: list[ProjectRow], table: ParsedTable, stored: _Stored, earlier
+) -> YearPlan:
+    fiscal_year = stored.fiscal_years.get(year)
+    title = table.titles.get(year, "")
+    plan = YearPlan(
+        year=year,
+        title=title,
+        fiscal_year=fiscal_year,
+        publish=table.published.get(year, False),
+    )
+    if fiscal_year is not None and title and fiscal_year.title != title:
+        plan.title_change = (fiscal_year.title, title)
+    _plan_themes(plan, rows, stored.themes)
+    seen_projects = _plan_projects(plan, rows, stored.projects, earlier)
+    plan.missing = sorted(
+        (
+            values
+            for (y, _no), values in stored.projects.items()
+            if y == year and values["id"] not in seen_projects
+        ),
+        key=lambda values: values["no"],
+    )
+    plan.totals = _totals(rows)
+    previous = FiscalYear.objects.filter(year__lt=year).order_by("-year").first()
+    if previous is not None:
+        plan.previous_year = previous.year
+        plan.previous_totals = previous.projects.totals()
+    return plan
+
+
+def _plan_themes(plan: YearPlan, rows: list[ProjectRow], themes) -> None:
+    """The year's new and renamed themes, in the order the table lists them."""
+    seen: set[int] = set()
+    for row in rows:
+        if row.theme_number in seen:
+            continue
+        seen.add(row.theme_number)
+        old_name = themes.get((plan.year, row.theme_number))
+        if old_name is None:
+            plan.new_themes.append((row.theme_number, row.theme_name))
+        elif old_name != row.theme_name:
+            plan.renamed_themes.append((row.theme_number, old_name, row.theme_name))
+
+
+def _plan_projects(
+    plan: YearPlan, rows: list[ProjectRow], projects, earlier
+) -> set[int]:
+    """Sort the year's rows into new, changed and unchanged projects and link new
+    ones to earlier years; return the ids of the stored projects the table has."""
+    seen: set[int] = set()
+    for row in rows:
+        current = projects.get((plan.year, row.no))
+        if current is None:
+            plan.new.append(row)
+            link = None if row.lineage_key else _find_link(row, earlier)
+            if link is not None:
+                plan.links.append(link)
+            continue
+        seen.add(current["id"])
+        changes = [
+            FieldChange(name, current[name], new)
+            for name, new in row.values().items()
+            if current[name] != new
+        ]
+        if changes:
+            plan.changed.append(ProjectChange(row, current["id"], changes))
+        else:
+            plan.unchanged.append(row)
+    return seen
 
 
 def _totals(rows: Iterable[ProjectRow]) -> dict[str, int]:

@@ -1,26 +1,26 @@
-"""parse_table: rows of cells -> checked project rows, or every problem at once."""
+"""parse_table: rows of cells -> checked project rows, or every problem at once.
+
+Going down the rows: skip empty ones; a header sets the columns (``layout.Headers``,
+``headers``); a row of one cell may be a unit line, a title, a page number or a theme
+(``layout``); any other row below a header is a project, its cells kept by column
+key. Then the table's year is settled, each project row read cell by cell (``rows``)
+and the rules across rows checked.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from budgets import eras
-from budgets.importing.cells import cell_texts as _cell_texts
-from budgets.importing.headers import COLUMN_LABELS, REQUIRED_COLUMNS
-from budgets.importing.headers import header_mapping as _header_mapping
-from budgets.importing.layout import PAGE_NUMBER, THEME_ROW
-from budgets.importing.layout import SPACES as _SPACES
-from budgets.importing.layout import is_unit_row as _is_unit_row
-from budgets.importing.problems import Problem
-from budgets.importing.rows import ProjectRow
-from budgets.importing.rows import parse_project_row as _parse_project_row
-from budgets.importing.sources import Source
-from budgets.text import clean_cell
+from budgets.importing import layout
+from budgets.importing.cells import cell_texts
+from budgets.importing.headers import COLUMN_LABELS, missing_columns
+from budgets.importing.problems import Problems
+from budgets.importing.rows import ProjectRow, parse_project_row
+from budgets.importing.sources import Source, SourceRow
 
 
 @dataclass
@@ -29,184 +29,186 @@ class ParsedTable:
     rows: list[ProjectRow] = field(default_factory=list)
     titles: dict[int, str] = field(default_factory=dict)  # year -> title as published
     published: dict[int, bool] = field(default_factory=dict)  # from a backup
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+
+@dataclass
+class _Walk:
+    """What the walk down the rows has found so far."""
+
+    plain: bool  # every cell is a str (text, CSV), not an XLSX value
+    headers: layout.Headers = field(default_factory=layout.Headers)
+    mapping: dict[int, str] | None = None  # column index -> key, from the header
+    width: int = 0
+    unmapped: list[int] = field(default_factory=list)  # nameless columns left of it
+    theme: tuple[int, str] | None = None
+    title_years: dict[int, tuple[int, str]] = field(default_factory=dict)
+    project_cells: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
     """Check every row of the source; collect all problems rather than stop at one."""
-    table = ParsedTable(source=source)
-    unit = source.unit
-
-    def problem(message: str, line=None, column=None, value=None) -> None:
-        table.problems.append(Problem(message, line, column, value, unit))
-
-    mapping: dict[int, str] | None = None
-    header_width = 0
-    unmapped: list[int] = []  # columns left of the last known one without a name
-    plain = source.kind != "xlsx"  # every cell is a str
-    headers: dict[tuple[str, ...], dict[int, str] | None] = {}
-    theme: tuple[int, str] | None = None
-    title_years: dict[int, tuple[int, str]] = {}  # year -> (line, title)
-    raw_rows: list[tuple[int, dict[str, str | Any]]] = []
-
+    table = ParsedTable(source=source, problems=Problems(source.unit))
+    walk = _Walk(plain=source.kind != "xlsx")
     for row in source.rows:
-        texts = _cell_texts(row.cells, plain)
-        filled = len(texts) - texts.count("")
-        if not filled:
-            continue
-        # a header names 事業名; checking that first keeps data rows cheap
-        joined = "".join(texts)
-        header = None
-        if "名" in joined and "事業名" in _SPACES.sub("", joined):
-            key = tuple(texts)  # the same header repeats on every page
-            if key not in headers:
-                headers[key] = _header_mapping(row.cells)
-            header = headers[key]
-        if header is not None:
-            for name in [t for i, t in enumerate(texts) if t and i not in header]:
-                problem(
-                    _("この列は取り込めません。列を削除するか、名前を直してください。"),
-                    row.line,
-                    name,
-                )
-            missing = [k for k in REQUIRED_COLUMNS if k not in header.values()]
-            if "theme_number" in header.values() and "theme_name" not in (
-                header.values()
-            ):
-                missing.append("theme_name")
-            for key in missing:
-                problem(
-                    _("見出し行にこの列がありません。"), row.line, COLUMN_LABELS[key]
-                )
-            mapping = header
-            header_width = max(header) + 1
-            unmapped = [i for i in range(header_width) if i not in mapping]
-            continue
-        if filled == 1:
-            text = next(t for t in texts if t)
-            if _is_unit_row(text):
-                if "千円" not in unicodedata.normalize("NFKC", text):
-                    problem(
-                        _(
-                            "単位が千円ではありません。この表は千円単位で"
-                            "取り込みます。千円単位の表を用意してください。"
-                        ),
-                        row.line,
-                        value=text,
-                    )
-                continue
-            years = eras.find_fiscal_years(text)
-            if years and not THEME_ROW.match(unicodedata.normalize("NFKC", text)):
-                if len(years) > 1:
-                    problem(_("表題に複数の年度があります。"), row.line, value=text)
-                for found in years:
-                    title_years.setdefault(found, (row.line, text))
-                continue
-            if PAGE_NUMBER.match(text):
-                continue
-            match = THEME_ROW.match(unicodedata.normalize("NFKC", text))
-            if match and mapping is not None:
-                number = int(match.group(1))
-                # keep the theme name as written: drop only the leading number
-                name = clean_cell(re.sub(r"^\s*\S+?[\s.．、:：]+", "", text, count=1))
-                theme = (number, name)
-                continue
-            if mapping is None:
-                continue  # free text above the header (notes, department banners)
-        if mapping is None:
-            problem(
-                _(
-                    "見出し行（No・部・課名・事業名・二次経費区分・事業内容・要求額・"
-                    "予算額…）より前に表の行があります。"
-                ),
-                row.line,
-            )
-            continue
-        if len(row.cells) < header_width:
-            problem(
-                _(
-                    "列が足りません（%(found)s 列、%(needed)s 列必要）。"
-                    "行が途中で切れていないか確かめてください。"
-                )
-                % {"found": len(row.cells), "needed": header_width},
-                row.line,
-            )
-            continue
-        extra = [texts[i] for i in unmapped if texts[i]]
-        extra += [t for t in texts[header_width:] if t]
-        if extra:
-            problem(
-                _(
-                    "見出しのない列に値があります。取り込まれずに失われるため拒否します。"
-                ),
-                row.line,
-                value=extra[0],
-            )
-            continue
-        # cleaned text, except the numbers an XLSX cell holds
-        if plain:
-            cells = {key: texts[index] for index, key in mapping.items()}
-        else:
-            cells = {
-                key: row.cells[index]
-                if isinstance(row.cells[index], int | float)
-                else texts[index]
-                for index, key in mapping.items()
-            }
-        if "theme_number" not in cells:
-            if theme is None:
-                problem(
-                    _(
-                        "施策の柱の行（例: 「1 新型コロナ…」）より前に"
-                        "事業の行があります。"
-                    ),
-                    row.line,
-                )
-                continue
-            cells["theme_number"], cells["theme_name"] = theme
-        raw_rows.append((row.line, cells))
-
-    if mapping is None:
-        problem(
+        _walk_row(walk, row, table.problems)
+    if walk.mapping is None:
+        table.problems.add(
             _(
                 "見出し行が見つかりません。No・部・課名・事業名・二次経費区分・"
                 "事業内容・要求額・予算額の列名がある行が必要です。"
             )
         )
         return table
+    _read_projects(table, walk, year)
+    _check_table(table)
+    return table
 
-    default_year, year_known = _resolve_year(title_years, year, problem)
+
+def _walk_row(walk: _Walk, row: SourceRow, problems: Problems) -> None:
+    texts = cell_texts(row.cells, walk.plain)
+    filled = len(texts) - texts.count("")
+    if not filled:
+        return
+    mapping = walk.headers.mapping(texts, row.cells)
+    if mapping is not None:
+        _start_columns(walk, mapping, texts, row.line, problems)
+        return
+    if filled == 1:
+        line = layout.single_cell_line(next(t for t in texts if t))
+        if line is not None and (line.kind != layout.THEME or walk.mapping is not None):
+            _note_line(walk, line, row.line, problems)
+            return
+        if walk.mapping is None:
+            return  # free text above the header (notes, department banners)
+    if walk.mapping is None:
+        problems.add(
+            _(
+                "見出し行（No・部・課名・事業名・二次経費区分・事業内容・要求額・"
+                "予算額…）より前に表の行があります。"
+            ),
+            row.line,
+        )
+        return
+    cells = _project_cells(walk, row, texts, problems)
+    if cells is not None:
+        walk.project_cells.append((row.line, cells))
+
+
+def _start_columns(
+    walk: _Walk, mapping: dict[int, str], texts: list[str], line: int, problems
+) -> None:
+    """A header row: its columns hold from here on; name what it lacks or has extra."""
+    for name in [t for i, t in enumerate(texts) if t and i not in mapping]:
+        problems.add(
+            _("この列は取り込めません。列を削除するか、名前を直してください。"),
+            line,
+            name,
+        )
+    for key in missing_columns(mapping):
+        problems.add(_("見出し行にこの列がありません。"), line, COLUMN_LABELS[key])
+    walk.mapping = mapping
+    walk.width = max(mapping) + 1
+    walk.unmapped = [i for i in range(walk.width) if i not in mapping]
+
+
+def _note_line(walk: _Walk, line: layout.Line, number: int, problems) -> None:
+    """A unit line, title, page number or theme row: note what it says."""
+    if line.kind == layout.UNIT and not line.in_thousands_of_yen:
+        problems.add(
+            _(
+                "単位が千円ではありません。この表は千円単位で"
+                "取り込みます。千円単位の表を用意してください。"
+            ),
+            number,
+            value=line.text,
+        )
+    elif line.kind == layout.TITLE:
+        if len(line.years) > 1:
+            problems.add(_("表題に複数の年度があります。"), number, value=line.text)
+        for found in line.years:
+            walk.title_years.setdefault(found, (number, line.text))
+    elif line.kind == layout.THEME:
+        walk.theme = line.theme
+
+
+def _project_cells(
+    walk: _Walk, row: SourceRow, texts: list[str], problems: Problems
+) -> dict[str, Any] | None:
+    """A project row's cells by column key; None if its shape is wrong."""
+    if len(row.cells) < walk.width:
+        problems.add(
+            _(
+                "列が足りません（%(found)s 列、%(needed)s 列必要）。"
+                "行が途中で切れていないか確かめてください。"
+            )
+            % {"found": len(row.cells), "needed": walk.width},
+            row.line,
+        )
+        return None
+    extra = [texts[i] for i in walk.unmapped if texts[i]]
+    extra += [t for t in texts[walk.width :] if t]
+    if extra:
+        problems.add(
+            _("見出しのない列に値があります。取り込まれずに失われるため拒否します。"),
+            row.line,
+            value=extra[0],
+        )
+        return None
+    # cleaned text, except the numbers an XLSX cell holds
+    if walk.plain:
+        cells = {key: texts[index] for index, key in walk.mapping.items()}
+    else:
+        cells = {
+            key: row.cells[index]
+            if isinstance(row.cells[index], int | float)
+            else texts[index]
+            for index, key in walk.mapping.items()
+        }
+    if "theme_number" not in cells:
+        if walk.theme is None:
+            problems.add(
+                _("施策の柱の行（例: 「1 新型コロナ…」）より前に事業の行があります。"),
+                row.line,
+            )
+            return None
+        cells["theme_number"], cells["theme_name"] = walk.theme
+    return cells
+
+
+def _read_projects(table: ParsedTable, walk: _Walk, year: int | None) -> None:
+    """Settle the table's year, then read every project row cell by cell."""
+    problems = table.problems
+    default_year, year_known = _resolve_year(walk.title_years, year, problems)
     if (
         year_known
         and default_year is None
-        and any("year" not in c for _l, c in raw_rows)
+        and any("year" not in cells for _line, cells in walk.project_cells)
     ):
-        problem(
+        problems.add(
             _(
                 "年度がわかりません。表題（例: 令和3年度当初予算）を残すか、"
                 "年度の列を加えるか、年度を指定してください（--year 2021）。"
             )
         )
         year_known = False
-    for line, cells in raw_rows:
+    for line, cells in walk.project_cells:
         if not year_known and "year" not in cells:
             continue
-        parsed = _parse_project_row(line, cells, default_year, problem)
+        parsed = parse_project_row(line, cells, default_year, problems)
         if parsed is not None:
             table.rows.append(parsed)
-    if not raw_rows and not table.problems:
-        problem(_("事業の行が一つもありません。"))
-    for found, (_line, title) in title_years.items():
+    if not walk.project_cells and not problems:
+        problems.add(_("事業の行が一つもありません。"))
+    for found, (_line, title) in walk.title_years.items():
         table.titles[found] = title
-    _check_table(table, problem)
-    return table
 
 
-def _resolve_year(title_years, year, problem) -> tuple[int | None, bool]:
+def _resolve_year(title_years, year, problems) -> tuple[int | None, bool]:
     """Return the table's year (None if it has none) and whether it is settled."""
     if len(title_years) > 1:
         found = sorted(title_years)
-        problem(
+        problems.add(
             _("表題の年度が一つに決まりません: %(years)s")
             % {"years": "、".join(eras.dual_label(y) for y in found)},
             title_years[found[-1]][0],
@@ -215,7 +217,7 @@ def _resolve_year(title_years, year, problem) -> tuple[int | None, bool]:
     title_year = next(iter(title_years), None)
     if year is not None and title_year is not None and year != title_year:
         line, title = title_years[title_year]
-        problem(
+        problems.add(
             _(
                 "表題の年度（%(title_year)s）と指定された年度（%(year)s）が"
                 "一致しません。どちらが正しいか確かめてください。"
@@ -231,29 +233,16 @@ def _resolve_year(title_years, year, problem) -> tuple[int | None, bool]:
     return (year if year is not None else title_year), True
 
 
-def _check_table(table: ParsedTable, problem) -> None:
-    """Rules across rows: No unique in a year, one name for each theme."""
-    for row in table.rows:
-        for key, found, target in (
-            ("title", row.title, table.titles),
-            ("published", row.published, table.published),
-        ):
-            if found is None:
-                continue
-            if target.setdefault(row.year, found) != found:
-                problem(
-                    _("同じ年度の「%(column)s」が行によって違います。")
-                    % {"column": COLUMN_LABELS[key]},
-                    row.line,
-                    COLUMN_LABELS[key],
-                    str(found),
-                )
+def _check_table(table: ParsedTable) -> None:
+    """Rules across rows: one title and published flag per year, No unique in a
+    year, one name for each theme."""
+    _check_year_values(table)
     first_line: dict[tuple[int, int], int] = {}
     theme_names: dict[tuple[int, int], tuple[str, int]] = {}
     for row in table.rows:
         key = (row.year, row.no)
         if key in first_line:
-            problem(
+            table.problems.add(
                 _("No %(no)s が重複しています（%(first)s 行目にもあります）。")
                 % {"no": row.no, "first": first_line[key]},
                 row.line,
@@ -265,10 +254,29 @@ def _check_table(table: ParsedTable, problem) -> None:
         theme_key = (row.year, row.theme_number)
         name, line = theme_names.setdefault(theme_key, (row.theme_name, row.line))
         if name != row.theme_name:
-            problem(
+            table.problems.add(
                 _("施策番号 %(number)s の施策名が %(line)s 行目と違います。")
                 % {"number": row.theme_number, "line": line},
                 row.line,
                 "施策名",
                 row.theme_name,
             )
+
+
+def _check_year_values(table: ParsedTable) -> None:
+    """A backup's title and published flag: one of each per year."""
+    for row in table.rows:
+        for key, found, target in (
+            ("title", row.title, table.titles),
+            ("published", row.published, table.published),
+        ):
+            if found is None:
+                continue
+            if target.setdefault(row.year, found) != found:
+                table.problems.add(
+                    _("同じ年度の「%(column)s」が行によって違います。")
+                    % {"column": COLUMN_LABELS[key]},
+                    row.line,
+                    COLUMN_LABELS[key],
+                    str(found),
+                )

@@ -127,31 +127,7 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
             year_plan, publish=plan.publish or year_plan.publish
         )
         theme_ids = _write_themes(year_plan, fiscal_year, writer)
-        links = {id(link.row): link.lineage_id for link in year_plan.links}
-        links.update(
-            {
-                id(row): keyed[row.lineage_key]
-                for row in year_plan.new
-                if row.lineage_key in keyed
-            }
-        )
-        unlinked = [row for row in year_plan.new if id(row) not in links]
-        fresh: list[ProjectRow] = []  # rows of one key share one new lineage
-        fresh_keys: set[str] = set()
-        for row in unlinked:
-            if row.lineage_key is None or row.lineage_key not in fresh_keys:
-                fresh.append(row)
-                if row.lineage_key is not None:
-                    fresh_keys.add(row.lineage_key)
-        for row, lineage_id in zip(
-            fresh, bulk.new_lineages(len(fresh), writer.now), strict=True
-        ):
-            links[id(row)] = lineage_id
-            if row.lineage_key is not None:
-                keyed[row.lineage_key] = lineage_id
-        for row in unlinked:
-            if id(row) not in links:
-                links[id(row)] = keyed[row.lineage_key]
+        links = _lineages_of_new_projects(year_plan, keyed, writer.now)
         writer.insert_projects(
             fiscal_year,
             (
@@ -171,13 +147,55 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
         )
         _update_projects(year_plan, theme_ids, section_ids, writer)
         if plan.prune and year_plan.missing:
-            missing = Project.objects.filter(
-                pk__in=[values["id"] for values in year_plan.missing]
-            )
-            for project in missing:  # one by one, so each deletion is in the history
-                project._change_reason = writer.history["default_change_reason"]
-                project.delete()
-                pruned += 1
+            pruned += _prune(year_plan, writer)
+    return pruned
+
+
+def _lineages_of_new_projects(
+    year_plan: YearPlan, keyed: dict[str, int], now
+) -> dict[int, int]:
+    """id(row) -> lineage id for each new project of the year.
+
+    A project linked to an earlier year joins its lineage; a backup's rows of one
+    lineage key share one lineage (``keyed``, across years); every other new project
+    starts a lineage of its own.
+    """
+    links = {id(link.row): link.lineage_id for link in year_plan.links}
+    links.update(
+        {
+            id(row): keyed[row.lineage_key]
+            for row in year_plan.new
+            if row.lineage_key in keyed
+        }
+    )
+    unlinked = [row for row in year_plan.new if id(row) not in links]
+    fresh: list[ProjectRow] = []  # rows of one key share one new lineage
+    fresh_keys: set[str] = set()
+    for row in unlinked:
+        if row.lineage_key is None or row.lineage_key not in fresh_keys:
+            fresh.append(row)
+            if row.lineage_key is not None:
+                fresh_keys.add(row.lineage_key)
+    for row, lineage_id in zip(fresh, bulk.new_lineages(len(fresh), now), strict=True):
+        links[id(row)] = lineage_id
+        if row.lineage_key is not None:
+            keyed[row.lineage_key] = lineage_id
+    for row in unlinked:
+        if id(row) not in links:
+            links[id(row)] = keyed[row.lineage_key]
+    return links
+
+
+def _prune(year_plan: YearPlan, writer: _Writer) -> int:
+    """Delete the year's projects the table no longer has; return how many."""
+    pruned = 0
+    missing = Project.objects.filter(
+        pk__in=[values["id"] for values in year_plan.missing]
+    )
+    for project in missing:  # one by one, so each deletion is in the history
+        project._change_reason = writer.history["default_change_reason"]
+        project.delete()
+        pruned += 1
     return pruned
 
 
