@@ -8,14 +8,19 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin, ImportMixin
-from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import (
     VersionGuardAdminMixin,
     VersionGuardForm,
     VersionGuardInlineMixin,
+)
+from budgets.admin_import import (
+    UploadConfirmForm,
+    UploadImportForm,
+    UploadImportMixin,
 )
 from budgets.models import (
     Department,
@@ -130,7 +135,7 @@ class ProjectLineageAdmin(admin.ModelAdmin):
     inlines = [LineageProjectInline]
 
 
-class BudgetImportForm(ImportForm):
+class BudgetImportForm(UploadImportForm):
     publish = forms.BooleanField(
         label=_("取り込んだ年度を公開する"),
         required=False,
@@ -145,7 +150,7 @@ class BudgetImportForm(ImportForm):
     )
 
 
-class BudgetConfirmImportForm(ConfirmImportForm):
+class BudgetConfirmImportForm(UploadConfirmForm):
     publish = forms.BooleanField(required=False, widget=forms.HiddenInput)
     prune = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -210,7 +215,7 @@ class ImportEventAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(
-    VersionGuardAdminMixin, ImportMixin, ExportMixin, SimpleHistoryAdmin
+    VersionGuardAdminMixin, UploadImportMixin, ExportMixin, SimpleHistoryAdmin
 ):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]

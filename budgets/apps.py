@@ -10,8 +10,9 @@ class BudgetsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from budgets import caching
+        from budgets import caching, uploads
 
+        uploads.make_folders()
         # The public data: a change to any of these makes the cached pages stale.
         for name in (
             "FiscalYear",

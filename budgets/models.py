@@ -681,3 +681,33 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class Upload(models.Model):
+    """A file uploaded to the admin's import, kept between the preview and the confirm.
+
+    The file lives in the private ``uploads`` storage under ``stored_name``, a name the
+    server chose; a request names an upload only by its random key, and only its own
+    user finds it (``budgets.uploads``). Removed when confirmed, refused or expired.
+    """
+
+    key = models.CharField(_("キー"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="budget_uploads",
+        verbose_name=_("アップロードした人"),
+    )
+    original_name = models.CharField(_("元のファイル名"), max_length=255)
+    stored_name = models.CharField(_("保存先の名前"), max_length=255, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("大きさ（バイト）"))
+    created_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("期限"), db_index=True)
+
+    class Meta:
+        verbose_name = _("取り込み待ちのファイル")
+        verbose_name_plural = pgettext_lazy("plural", "取り込み待ちのファイル")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -178,8 +178,32 @@ CACHES = {
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-# Uploads can be large tables: keep them on disk between preview and confirm.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+
+# --- The admin's uploads (budgets/uploads.py) --------------------------------
+# An uploaded table waits between the preview and the confirm step in a private
+# folder of its own (never under MEDIA_URL or static, served by nothing), under a
+# name the server chose; the library's temp-folder storage is not used.
+UPLOAD_ROOT = Path(env("UPLOAD_ROOT", default=str(BASE_DIR / "private" / "uploads")))
+STORAGES["uploads"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": UPLOAD_ROOT / "files",
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+# The largest file the admin's import accepts (the command has no limit): 20 MB
+# admits a 20,000-row table (7 MB as CSV, 6 MB as text, 1.5 MB as XLSX) and a
+# 50-page PDF with room to spare.
+ADMIN_UPLOAD_MAX_BYTES = env.int("ADMIN_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# An upload not confirmed within this time is removed (`manage.py purge_uploads`).
+UPLOAD_EXPIRY_SECONDS = env.int("UPLOAD_EXPIRY_SECONDS", default=60 * 60)
+# Django's own spooled uploads (files above FILE_UPLOAD_MAX_MEMORY_SIZE) go into
+# the private folder too, so that purge_uploads removes what a killed worker left.
+FILE_UPLOAD_TEMP_DIR = str(UPLOAD_ROOT / "incoming")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB, then to disk
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the non-file fields of a request
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # the import sends one file
 
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 SITE_NAME = _("港区 新規事業及びレベルアップ事業一覧")

@@ -18,6 +18,21 @@ def empty_page_cache():
     caching.reset()
 
 
+@pytest.fixture(autouse=True)
+def private_uploads(settings, tmp_path):
+    """Keep every test's admin uploads in a folder of its own, not the project's."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "uploads": {
+            **settings.STORAGES["uploads"],
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "incoming")
+    (tmp_path / "incoming").mkdir()
+    return tmp_path
+
+
 @pytest.fixture
 def seed_bytes() -> bytes:
     return SEED.read_bytes()

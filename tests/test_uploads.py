@@ -1,0 +1,350 @@
+"""The admin's upload store: a file waits between preview and confirm, for its user.
+
+The clerk's story is driven through the pages as they render (django-webtest). The
+attack tests forge the confirm POST on purpose (names with ``forged``): a file name,
+a path, another user's key, a made-up key; each must read, delete and import nothing.
+"""
+
+import hashlib
+import os
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.core.management import call_command
+from django.utils import timezone, translation
+from webtest import Upload as FileUpload
+
+from budgets import uploads
+from budgets.admin import BudgetImportForm
+from budgets.models import ImportEvent, Project, Upload
+from budgets.resources import BudgetTableFormat, ProjectResource
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "/admin/budgets/project/import/"
+PROCESS_URL = "/admin/budgets/project/process_import/"
+REFUSED = "この取り込みは確定できません"
+MB = 1024 * 1024
+
+
+def make_clerk(name: str) -> User:
+    user = User.objects.create_user(name, password="not-used-123", is_staff=True)
+    user.groups.set(Group.objects.filter(name="財務担当"))
+    return user
+
+
+@pytest.fixture
+def clerk(db) -> User:
+    return make_clerk("clerk")
+
+
+def stored_files() -> list[str]:
+    try:
+        return uploads.storage().listdir("")[1]
+    except FileNotFoundError:
+        return []
+
+
+def form_with(page, field: str):
+    return next(form for form in page.forms.values() if field in form.fields)
+
+
+def preview(app, user, data: bytes, name: str = "r03.txt", **choices):
+    page = app.get(IMPORT_URL, user=user)
+    form = form_with(page, "import_file")
+    form["import_file"] = FileUpload(name, data)
+    for field, value in choices.items():
+        form[field] = value
+    return form.submit(user=user)
+
+
+def old(path: Path, hours: float = 2) -> None:
+    stamp = (timezone.now() - timedelta(hours=hours)).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+# --- The clerk's story -------------------------------------------------------------
+
+
+def test_a_clerk_uploads_previews_and_confirms_a_table(django_app, clerk, seed_bytes):
+    page = preview(django_app, clerk, seed_bytes, publish=True)
+
+    assert "取り込みの確認" in page.text
+    upload = Upload.objects.get()
+    assert upload.user == clerk and upload.original_name == "r03.txt"
+    assert upload.sha256 == hashlib.sha256(seed_bytes).hexdigest()
+    assert upload.size == len(seed_bytes)
+    assert stored_files() == [upload.stored_name]
+    assert not Project.objects.exists()
+
+    done = form_with(page, "upload").submit("confirm", user=clerk).follow(user=clerk)
+
+    assert "新規 32 件" in done.text
+    assert Project.objects.count() == 32
+    assert ImportEvent.objects.get().filename == "r03.txt"
+    assert not Upload.objects.exists() and stored_files() == []
+
+
+def test_the_confirm_form_carries_only_the_uploads_key(django_app, clerk, seed_bytes):
+    page = preview(django_app, clerk, seed_bytes)
+
+    confirm = form_with(page, "upload")
+
+    assert set(confirm.fields) == {
+        "csrfmiddlewaretoken",
+        "upload",
+        "format",
+        "resource",
+        "publish",
+        "prune",
+        "confirm",
+    }
+    assert confirm["upload"].value == Upload.objects.get().key
+    assert Upload.objects.get().stored_name not in page.text
+
+
+def test_a_refused_table_leaves_no_upload_behind(django_app, clerk, seed_text):
+    data = seed_text.replace("3,826,938", "abc").encode()
+
+    page = preview(django_app, clerk, data)
+
+    assert "この表は取り込めません" in page.text
+    assert not Upload.objects.exists() and stored_files() == []
+
+
+def test_a_file_above_the_limit_is_refused_naming_the_limit(
+    django_app, clerk, settings, private_uploads
+):
+    settings.ADMIN_UPLOAD_MAX_BYTES = 3 * MB  # above Django's 2.5 MB kept in memory
+
+    page = preview(django_app, clerk, b"x" * (3 * MB + 1))
+
+    assert "3,145,729 バイト" in page.text
+    assert "管理画面で取り込めるのは 3 MB（3,145,728 バイト）までです" in page.text
+    assert "import_budget_table" in page.text
+    assert not Upload.objects.exists() and stored_files() == []
+    assert list((private_uploads / "incoming").iterdir()) == []
+
+
+def test_a_file_at_the_limit_is_read(django_app, clerk, settings, seed_bytes):
+    settings.ADMIN_UPLOAD_MAX_BYTES = len(seed_bytes)
+
+    page = preview(django_app, clerk, seed_bytes)
+
+    assert "取り込みの確認" in page.text
+
+
+def test_the_default_limit_is_20_mb(settings):
+    assert settings.ADMIN_UPLOAD_MAX_BYTES == 20 * MB
+
+
+# --- Forged confirm requests ---------------------------------------------------------
+
+
+@pytest.fixture
+def victim(seed_bytes):
+    """A file in the server's temp folder that holds a valid table."""
+    handle, name = tempfile.mkstemp(prefix="victim-", dir=tempfile.gettempdir())
+    os.write(handle, seed_bytes)
+    os.close(handle)
+    yield Path(name)
+    Path(name).unlink(missing_ok=True)
+
+
+def forged_confirm(client, **fields):
+    return client.post(
+        PROCESS_URL,
+        {"format": "0", "resource": "0", "confirm": "1", **fields},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize("how", ["name", "../name", "absolute"])
+def test_a_forged_confirm_naming_a_temp_file_reads_and_deletes_nothing(
+    client, clerk, victim, seed_bytes, how
+):
+    named = {"name": victim.name, "../name": f"../{victim.name}"}.get(how, str(victim))
+    client.force_login(clerk)
+
+    response = forged_confirm(
+        client, upload=named, import_file_name=named, original_file_name="forged.txt"
+    )
+
+    assert victim.read_bytes() == seed_bytes
+    assert not Project.objects.exists() and not ImportEvent.objects.exists()
+    assert REFUSED in response.content.decode()
+
+
+def test_a_forged_confirm_with_another_users_key_is_refused(
+    django_app, client, clerk, seed_bytes
+):
+    page = preview(django_app, clerk, seed_bytes)
+    upload = Upload.objects.get()
+    client.force_login(make_clerk("intruder"))
+
+    response = forged_confirm(client, upload=upload.key)
+
+    assert REFUSED in response.content.decode()
+    assert not Project.objects.exists()
+    assert Upload.objects.get() == upload and stored_files() == [upload.stored_name]
+    form_with(page, "upload").submit("confirm", user=clerk)  # its owner still can
+    assert Project.objects.count() == 32
+
+
+def test_a_forged_made_up_key_is_refused(client, clerk):
+    client.force_login(clerk)
+
+    response = forged_confirm(client, upload="x" * 43)
+
+    assert REFUSED in response.content.decode()
+    assert response.redirect_chain[-1][0] == IMPORT_URL
+
+
+def test_a_forged_file_name_is_not_what_the_import_records(
+    django_app, client, clerk, seed_bytes
+):
+    preview(django_app, clerk, seed_bytes, name="r03_shinki.txt")
+    client.force_login(clerk)
+
+    forged_confirm(
+        client, upload=Upload.objects.get().key, original_file_name="forged.txt"
+    )
+
+    assert ImportEvent.objects.get().filename == "r03_shinki.txt"
+    assert Project.objects.count() == 32
+
+
+def test_a_forged_format_index_is_refused_and_keeps_the_upload(
+    django_app, client, clerk, seed_bytes
+):
+    preview(django_app, clerk, seed_bytes)
+    client.force_login(clerk)
+
+    response = forged_confirm(client, upload=Upload.objects.get().key, format="7")
+
+    assert REFUSED in response.content.decode()
+    assert Upload.objects.exists() and not Project.objects.exists()
+
+
+def test_a_file_changed_in_the_store_is_refused_and_removed(
+    django_app, client, clerk, seed_bytes
+):
+    page = preview(django_app, clerk, seed_bytes)
+    upload = Upload.objects.get()
+    with uploads.storage().open(upload.stored_name, "wb") as file:
+        file.write(seed_bytes.replace(b"3,191,866", b"3,000,000"))
+
+    response = form_with(page, "upload").submit("confirm", user=clerk).follow()
+
+    assert REFUSED in response.text
+    assert not Project.objects.exists()
+    assert not Upload.objects.exists() and stored_files() == []
+
+
+def test_an_expired_upload_cannot_be_confirmed(django_app, clerk, seed_bytes):
+    page = preview(django_app, clerk, seed_bytes)
+    Upload.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = form_with(page, "upload").submit("confirm", user=clerk).follow()
+
+    assert REFUSED in response.text
+    assert not Project.objects.exists()
+
+
+# --- The store ---------------------------------------------------------------------
+
+
+def test_the_store_names_the_file_itself_and_hashes_it_in_chunks(clerk):
+    data = os.urandom(3 * MB + 17)
+    uploaded = TemporaryUploadedFile("../../etc/passwd", "text/plain", len(data), None)
+    uploaded.write(data)
+    uploaded.seek(0)
+
+    upload = uploads.save(uploaded, user=clerk)
+
+    assert upload.original_name == "passwd"  # Django keeps the base name only
+    assert upload.stored_name == f"{upload.key}.bin"
+    assert upload.size == len(data)
+    assert upload.sha256 == hashlib.sha256(data).hexdigest()
+    assert uploads.read(upload) == data
+    assert uploads.find(upload.key, clerk) == upload
+    assert uploads.find(upload.key, make_clerk("other")) is None
+
+
+def test_an_expired_upload_is_purged_and_a_fresh_one_kept(clerk):
+    expired = uploads.save(SimpleUploadedFile("a.txt", b"a"), user=clerk)
+    fresh = uploads.save(SimpleUploadedFile("b.txt", b"b"), user=clerk)
+    Upload.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+
+    assert uploads.purge_expired() == 1
+
+    assert list(Upload.objects.all()) == [fresh]
+    assert stored_files() == [fresh.stored_name]
+
+
+def test_a_new_upload_purges_the_expired_ones(django_app, clerk, seed_bytes):
+    expired = uploads.save(SimpleUploadedFile("a.txt", b"a"), user=clerk)
+    Upload.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    preview(django_app, clerk, seed_bytes)
+
+    assert not Upload.objects.filter(pk=expired.pk).exists()
+    assert expired.stored_name not in stored_files()
+
+
+def test_purge_removes_what_a_killed_worker_left(clerk, private_uploads):
+    kept = uploads.save(SimpleUploadedFile("kept.txt", b"kept"), user=clerk)
+    store = private_uploads / "uploads"
+    incoming = private_uploads / "incoming"
+    (store / "orphan.bin").write_bytes(b"no record")
+    (store / "recent-orphan.bin").write_bytes(b"still being written")
+    (incoming / "tmpab12cd.upload.txt").write_bytes(b"spooled")
+    (incoming / "tmpfresh.upload.csv").write_bytes(b"a request in flight")
+    (incoming / "notes.txt").write_bytes(b"not Django's")
+    for path in (store / "orphan.bin", incoming / "tmpab12cd.upload.txt"):
+        old(path)
+    old(incoming / "notes.txt")
+    old(store / kept.stored_name)  # old file, but its record has not expired
+
+    assert uploads.purge_expired() == 2
+
+    assert sorted(stored_files()) == sorted([kept.stored_name, "recent-orphan.bin"])
+    assert sorted(p.name for p in incoming.iterdir()) == [
+        "notes.txt",
+        "tmpfresh.upload.csv",
+    ]
+
+
+def test_the_purge_uploads_command_says_what_it_removed(clerk, capsys):
+    uploads.save(SimpleUploadedFile("a.txt", b"a"), user=clerk)
+    Upload.objects.update(expires_at=timezone.now())
+
+    call_command("purge_uploads")
+
+    assert "Removed 1 file(s)." in capsys.readouterr().out
+    assert not Upload.objects.exists()
+
+
+def test_the_limit_is_told_in_english_too(settings):
+    settings.ADMIN_UPLOAD_MAX_BYTES = MB
+    big = SimpleUploadedFile("big.csv", b"x" * (MB + 1))
+    form = BudgetImportForm(
+        [BudgetTableFormat],
+        [ProjectResource],
+        data={"format": "0", "resource": "0"},
+        files={"import_file": big},
+    )
+
+    with translation.override("en"):
+        assert not form.is_valid()
+        message = form.errors["import_file"][0]
+
+    assert message == (
+        "The file is too large (1,048,577 bytes). The admin imports files of up to "
+        "1 MB (1,048,576 bytes); import a larger table with the command "
+        "import_budget_table."
+    )
