@@ -18,9 +18,12 @@ _UNIT = "千円"
 # ASCII digits, with commas only in valid thousands groups
 _PLAIN = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*)", re.ASCII)
 
-# The largest amount the database holds (a BigIntegerField): about 9.2 × 10^18 千円.
-AMOUNT_MAX = 2**63 - 1
-# "9,223,372,036,854,775,807": the longest plain amount that can fit
+# The largest amount one budget line may have: 10^12 千円 (1,000兆円), far above any
+# budget in Japan, so that a million of them still sum inside the database's 2^63 − 1
+# (a table of two amounts near 2^63 made every total overflow). The model's check
+# constraint, the admin form, the importer and the API all read it from here.
+AMOUNT_MAX = 10**12
+# "1,000,000,000,000": the longest plain amount within the limit
 _LONGEST_PLAIN = len(f"{AMOUNT_MAX:,}")
 
 # (size in yen, name), largest first.
@@ -59,8 +62,9 @@ class AmountError(ValueError):
             )
         elif self.code == self.TOO_LARGE:
             template = gettext(
-                "「%(value)s」は大きすぎて保存できません。"
-                "金額は千円単位か、桁が多すぎないか確かめてください。"
+                "「%(value)s」は大きすぎて保存できません。一つの金額の上限は"
+                " %(limit)s 千円（1,000兆円）です。金額が千円単位か、桁が多すぎ"
+                "ないか確かめてください。"
             )
         elif self.code == self.NOT_INTEGER:
             template = gettext(
@@ -69,7 +73,7 @@ class AmountError(ValueError):
             )
         else:
             template = gettext("「%(value)s」は金額として読めません。")
-        return template % {"value": self.value.strip()}
+        return template % {"value": self.value.strip(), "limit": f"{AMOUNT_MAX:,}"}
 
 
 def parse_amount(value: str | int | float | Decimal | None) -> int | None:
@@ -81,7 +85,7 @@ def parse_amount(value: str | int | float | Decimal | None) -> int | None:
     holds (AMOUNT_MAX) and anything else.
     """
     if type(value) is str and _PLAIN.fullmatch(value):  # "3,826,938" or "0"
-        if len(value) > _LONGEST_PLAIN:  # more digits than int() reads from text
+        if len(value) > _LONGEST_PLAIN:  # too long to be within the limit: no int()
             raise AmountError(AmountError.TOO_LARGE, value)
         amount = int(value.replace(",", ""))
     else:
@@ -122,7 +126,7 @@ def _read_amount(value: str | int | float | Decimal | None) -> int | None:
     if (match["fraction"] or "0").strip("0"):
         raise AmountError(AmountError.NOT_INTEGER, value)
     whole = (match["whole"] or "0").replace(",", "").lstrip("0") or "0"
-    if len(whole) > len(str(AMOUNT_MAX)):  # more digits than int() reads from text
+    if len(whole) > len(str(AMOUNT_MAX)):  # too many digits: no int() of them
         raise AmountError(AmountError.TOO_LARGE, value)
     return int(whole)
 

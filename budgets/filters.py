@@ -7,7 +7,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from budgets.models import Department, FiscalYear, Project, Section, Theme
+from budgets.models import (
+    SEARCH_TEXT_MAX,
+    SEARCH_WORDS_MAX,
+    Department,
+    FiscalYear,
+    Project,
+    Section,
+    Theme,
+)
+from budgets.text import search_key
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -19,9 +28,29 @@ class ThemeFilter(django_filters.ModelChoiceFilter):
     field_class = ThemeChoiceField
 
 
+class KeywordField(forms.CharField):
+    """Keywords, at most ``SEARCH_WORDS_MAX`` of them: each word is one more LIKE, and
+    a search of a thousand words made SQLite's expression tree too deep (a 500)."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        count = len(search_key(value).split())
+        if count > SEARCH_WORDS_MAX:
+            raise forms.ValidationError(
+                _("キーワードは %(max)s 語までです（%(count)s 語あります）。"),
+                code="too_many_words",
+                params={"max": SEARCH_WORDS_MAX, "count": count},
+            )
+
+
+class KeywordFilter(django_filters.CharFilter):
+    field_class = KeywordField
+
+
 class ProjectFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = KeywordFilter(
         label=_("キーワード"),
+        max_length=SEARCH_TEXT_MAX,
         method="filter_keyword",
         help_text=_("事業名・事業内容・部・課名から探します。"),
     )

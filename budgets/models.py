@@ -19,12 +19,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from budgets import eras
+from budgets.amounts import AMOUNT_MAX
 from budgets.text import search_key
 
 FIRST_YEAR = 1926
 LAST_YEAR = 2200
 
 AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
+AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
 
 
 class ImportEvent(models.Model):
@@ -446,6 +448,11 @@ class ProjectQuerySet(models.QuerySet):
             .values(*fields)
             .annotate(count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS})
             .order_by(*fields)
+# A keyword search: at most this many words and characters (budgets.filters).
+SEARCH_WORDS_MAX = 20
+SEARCH_TEXT_MAX = 200
+
+
         )
 
     def refresh_search_text(self) -> None:
@@ -492,23 +499,23 @@ class Project(Versioned):
     )
     description = models.TextField(_("事業内容"), blank=True)
     requested = models.BigIntegerField(
-        _("要求額（千円）"), validators=[MinValueValidator(0)]
+        _("要求額（千円）"), validators=AMOUNT_VALIDATORS
     )
     requested_levelup = models.BigIntegerField(
         _("要求額のうちレベルアップ（千円）"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
         help_text=_("新規事業では空欄（表の「-」）。0 は 0 千円の意味です。"),
     )
     budgeted = models.BigIntegerField(
-        _("予算額（千円）"), validators=[MinValueValidator(0)]
+        _("予算額（千円）"), validators=AMOUNT_VALIDATORS
     )
     budgeted_levelup = models.BigIntegerField(
         _("予算額のうちレベルアップ（千円）"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_VALIDATORS,
         help_text=_("新規事業では空欄（表の「-」）。0 は 0 千円の意味です。"),
     )
     lineage = models.ForeignKey(
@@ -597,6 +604,14 @@ class Project(Versioned):
                 ),
             ),
         ]
+            models.CheckConstraint(
+                # the level-up parts are at most their whole (the next two rules)
+                condition=Q(requested__lte=AMOUNT_MAX) & Q(budgeted__lte=AMOUNT_MAX),
+                name="project_amounts_within_limit",
+                violation_error_message=_(
+                    "一つの金額の上限は 1,000,000,000,000 千円（1,000兆円）です。"
+                ),
+            ),
         indexes = [
             models.Index(fields=["category"], name="project_category_idx"),
         ]

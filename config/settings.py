@@ -208,6 +208,42 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10  # the import sends one file
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 SITE_NAME = _("港区 新規事業及びレベルアップ事業一覧")
 
+# --- Logging ---------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+# Every unhandled error (a 500) is written with its traceback to standard error,
+# DEBUG on or off: gunicorn puts it in its error log (`--error-logfile`, standard error
+# by default), runserver on the terminal. LOG_LEVEL=INFO adds the import's progress.
+# Django's default sends such errors only to ADMINS by mail, which is not set here:
+# with DEBUG off a 500 left no trace anywhere.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {
+            "format": "{asctime} {levelname} {name} {process:d}: {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "loggers": {
+        "django.request": {
+            "handlers": ["stderr"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "budgets": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", "WARNING")},
+        # pdfminer (under pdfplumber) warns about every font descriptor it repairs;
+        # what the import cannot read it refuses with a message of its own
+        "pdfminer": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+    },
+}
+
 # --- Security --------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 # Behind HTTPS in production set HTTPS=true: secure cookies, HSTS, redirects.

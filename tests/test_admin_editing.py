@@ -107,6 +107,21 @@ def test_a_broken_rule_is_shown_beside_its_field_and_nothing_is_saved(
     assert (project.requested_levelup, project.version) == (3_405_524, 1)
 
 
+def test_an_amount_above_the_limit_is_refused_beside_its_field(
+    django_app, clerk, fy2021
+):
+    project = Project.objects.get(no=1)
+    form = change_form(django_app, project, clerk)
+    form["requested"] = "1000000000001"
+
+    response = form.submit("_save")
+
+    row = response.html.select_one(".field-requested .errorlist").get_text()
+    assert "1000000000000" in row.replace(",", "")
+    project.refresh_from_db()
+    assert project.requested == 3_826_938
+
+
 @pytest.mark.parametrize(("get", "field", "value"), EDITS, ids=EDIT_IDS)
 def test_the_second_of_two_clerks_is_stopped_and_keeps_what_they_typed(
     django_app, clerk, colleague, fy2021, get, field, value

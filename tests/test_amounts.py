@@ -164,7 +164,8 @@ def test_the_error_keeps_the_cell_as_written():
         (
             "10,000,000,000,000,000,000",
             "「10,000,000,000,000,000,000」は大きすぎて保存できません。"
-            "金額は千円単位か、桁が多すぎないか確かめてください。",
+            "一つの金額の上限は 1,000,000,000,000 千円（1,000兆円）です。"
+            "金額が千円単位か、桁が多すぎないか確かめてください。",
         ),
     ],
 )
@@ -320,7 +321,8 @@ def test_approx_reading_is_within_half_a_step(amount):
 
 
 @pytest.mark.parametrize("cell", [AMOUNT_MAX, str(AMOUNT_MAX), f"{AMOUNT_MAX:,}"])
-def test_the_largest_amount_the_database_holds_is_read(cell):
+def test_the_largest_amount_a_budget_line_may_have_is_read(cell):
+    assert AMOUNT_MAX == 10**12  # 1,000兆円
     assert parse_amount(cell) == AMOUNT_MAX
 
 
@@ -329,6 +331,8 @@ def test_the_largest_amount_the_database_holds_is_read(cell):
     [
         AMOUNT_MAX + 1,
         str(AMOUNT_MAX + 1),
+        "1,000,000,000,001",
+        2**63 - 1,  # fits the column, but two of them overflow every total
         float(2**64),
         "９" * 20,
         "9" * 5000,  # more digits than int() reads from text

@@ -127,6 +127,7 @@ def numbers_of(body: dict) -> list[int]:
         ({"budgeted_min": "-1"}, "budgeted_min"),
         ({"budgeted_min": "1.5"}, "budgeted_min"),
         ({"budgeted_max": "9223372036854775808"}, "budgeted_max"),
+        ({"budgeted_max": "1000000000001"}, "budgeted_max"),  # above 1,000兆円
         ({"q": "a\x00b"}, "q"),
         ({"sort": "secret"}, "sort"),
         ({"theme": "99999999999999999999"}, "theme"),
@@ -214,6 +215,16 @@ def test_drafts_are_never_served(client, draft):
     assert client.get(f"/api/sections/{draft.section_id}/").status_code == 404
     history = client.get("/api/projects/2021/1/history/").json()
     assert [item["year"] for item in history] == [2021]
+
+
+def test_a_draft_only_department_answers_as_an_unknown_one(client, draft):
+    draft_department = draft.section.department_id
+    unknown = client.get("/api/sections/", {"department": "999999"})
+
+    response = client.get("/api/sections/", {"department": draft_department})
+
+    assert unknown.status_code == 400
+    assert (response.status_code, response.json()) == (400, unknown.json())
 
 
 def test_history_lists_the_same_lineage_in_published_years_oldest_first(client, fy2021):

@@ -26,6 +26,8 @@ def test_a_year_is_shown_with_its_era():
         {"category": "levelup", "requested_levelup": 30000, "budgeted_levelup": 0},
         {"category": "levelup", "requested_levelup": 0, "budgeted_levelup": 30000},
         {"category": "temporary"},
+        {"requested": 10**12 + 1},  # above 1,000兆円: a budget line's limit
+        {"budgeted": 10**12 + 1},
     ],
 )
 def test_the_database_refuses_amounts_that_break_the_rules(changes):

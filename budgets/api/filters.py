@@ -91,7 +91,9 @@ class DepartmentFilter(RefuseEmptyValues, django_filters.FilterSet):
 class SectionFilter(RefuseEmptyValues, django_filters.FilterSet):
     year = year_filter("projects__fiscal_year")
     department = django_filters.ModelChoiceFilter(
-        label=_("部"), queryset=Department.objects.all()
+        # a department only a draft year has answers as an unknown one: 400
+        label=_("部"),
+        queryset=Department.objects.with_published_projects(),
     )
 
     class Meta:

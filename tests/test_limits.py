@@ -1,0 +1,50 @@
+"""Values that would break the database or the site later are refused at the door."""
+
+import pytest
+
+from budgets.importing import import_table
+from budgets.models import Project
+from tests.tables import project_line, seed_cells, to_text
+
+pytestmark = pytest.mark.django_db
+
+THOUSAND_WORDS = " ".join(f"語{n}" for n in range(1000))
+
+
+@pytest.mark.parametrize("path", ["/projects/", "/api/projects/"])
+def test_a_search_of_a_thousand_words_is_refused_with_a_reason(client, fy2021, path):
+    response = client.get(path, {"q": THOUSAND_WORDS})
+
+    assert response.status_code in (200, 400)
+    assert "20 語まで" in response.content.decode()
+    assert "1000 語あります" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/projects.csv", "/projects.xlsx"])
+def test_a_download_of_a_thousand_word_search_answers_400_not_a_cut_file(
+    client, fy2021, path
+):
+    response = client.get(path, {"q": THOUSAND_WORDS})
+
+    assert response.status_code == 400
+    assert "20 語まで" in response.content.decode()
+
+
+def test_twenty_words_still_search(client, fy2021):
+    words = " ".join(["融資"] * 20)
+    response = client.get("/projects/", {"q": words})
+    assert response.status_code == 200
+    assert "融資事業" in response.content.decode()
+
+
+def test_two_amounts_that_would_overflow_every_total_are_refused(seed_text, fy2021):
+    rows = seed_cells(seed_text)
+    for no in (1, 2):
+        rows[project_line(rows, no) - 1][6] = str(2**63 - 10)
+
+    report = import_table(to_text(rows))
+
+    assert not report.ok
+    assert {p.column for p in report.problems} == {"要求額"}
+    assert all("上限は 1,000,000,000,000 千円" in str(p) for p in report.problems)
+    assert Project.objects.get(no=1).requested == 3_826_938
