@@ -117,6 +117,10 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()
+        # how many conditions the collapsed filter form holds, for its button
+        context["filter_count"] = sum(
+            1 for name in self.filterset.form.fields if self.request.GET.get(name)
+        )
         context["totals"] = (
             self.object_list.totals() if not self.filterset.errors else None
         )

@@ -1,0 +1,228 @@
+"""A reader on a phone, on a desktop, at 200 % zoom and on paper (Debian's Chromium).
+
+At 360 px (a phone like Playwright's "Pixel 5": mobile viewport, touch, a dense screen),
+at 1280 px and at 200 % zoom of a 1280 px window (640 CSS px at device scale 2), in
+Japanese and in English, every public page type fits its width without sideways
+scrolling of the page and axe-core finds nothing; the list shows each project as a
+block with its name and budget on screen; the filter form opens and submits. Printed,
+a year, a theme and the list are the table with the page's title and the 出典 line.
+Screenshots and the printed PDFs are kept in artifacts/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from budgets.models import Department
+from tests import test_browser
+from tests.test_browser import ARTIFACTS, axe_violations
+
+pytestmark = test_browser.pytestmark
+# test_browser.py's fixtures: its Chromium and the two published years
+browser = test_browser.browser
+two_years = test_browser.two_years
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"
+    ),
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+ZOOMED = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
+SCREENS = {"360px": PHONE, "1280px": DESKTOP, "zoom200": ZOOMED}
+NARROW = {"360px": PHONE, "zoom200": ZOOMED}
+# A4 less the 12 mm margins of site.css's @page, in CSS px (96 per inch).
+A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
+
+
+def public_pages() -> dict[str, str]:
+    department = Department.objects.get(name="環境リサイクル支援部")
+    return {
+        "home": "/",
+        "year": "/years/2021/",
+        "theme": "/years/2022/themes/2/",
+        "projects": "/projects/",
+        "projects-errors": "/projects/?category=nonsense",
+        "project": "/projects/2022/1/",
+        "department": department.get_absolute_url(),
+        "data": "/data/",
+        "api-docs": "/api/docs/",
+    }
+
+
+def open_context(browser, live_server, screen: dict, language: str):
+    context = browser.new_context(locale=language, **screen)
+    context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    return context
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def lock_out(page, live_server) -> None:
+    """Fail the admin login until django-axes answers with its lockout page."""
+    page.goto(live_server.url + "/admin/login/")
+    page.locator("#id_username").fill("someone")
+    page.locator("#id_password").fill("wrong")
+    page.locator("input[type=submit]").click()
+
+
+def check(page, name: str, screen: str, language: str) -> list:
+    """Return what is wrong with the page shown: a width, axe's violations."""
+    problems = []
+    viewport = page.viewport_size["width"]
+    if (width := page_width(page)) > viewport:
+        problems.append(f"{width} px wide in a {viewport} px viewport")
+    problems += axe_violations(page)
+    # CSS pixels: a phone's device scale would make each picture nine times larger
+    path = ARTIFACTS / f"mobile-{name}-{screen}-{language}.png"
+    page.screenshot(path=str(path), full_page=True, scale="css")
+    return problems
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("screen", SCREENS)
+def test_every_public_page_fits_the_screen_and_passes_axe(
+    browser, live_server, two_years, settings, screen, language
+):
+    settings.AXES_FAILURE_LIMIT = 1  # the first failed login shows the lockout page
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = open_context(browser, live_server, SCREENS[screen], language)
+    page = context.new_page()
+    found = {}
+    for name, path in public_pages().items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        if name == "api-docs":
+            page.locator(".opblock").first.wait_for()
+        if problems := check(page, name, screen, language):
+            found[path] = problems
+    lock_out(page, live_server)
+    assert page.locator("h1").inner_text() in {
+        "ログインを一時的に止めています",
+        "Login temporarily locked",
+    }
+    if problems := check(page, "lockout", screen, language):
+        found["lockout"] = problems
+    context.close()
+    assert found == {}
+
+
+def card_boxes(page) -> list[dict]:
+    """Each project block's name link and budget, as the screen shows them."""
+    return page.locator(".project-card").evaluate_all(
+        """(cards) => cards.map((card) => {
+            const box = (el) => { const r = el.getBoundingClientRect();
+                return {left: r.left, right: r.right, width: r.width}; };
+            return {name: box(card.querySelector("h3 a")),
+                    budget: box(card.querySelector(".budget dd"))};
+        })"""
+    )
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("screen", NARROW)
+def test_on_a_narrow_screen_each_project_is_a_block_with_its_name_and_budget(
+    browser, live_server, two_years, screen, language
+):
+    context = open_context(browser, live_server, NARROW[screen], language)
+    page = context.new_page()
+    for path in ("/projects/", "/years/2022/themes/2/"):
+        page.goto(live_server.url + path)
+        viewport = page.viewport_size["width"]
+
+        cards = card_boxes(page)
+        assert cards, f"no project blocks on {path}"
+        blocks = page.locator("ol.project-cards").get_by_role("listitem")
+        assert blocks.count() == len(cards)
+        for card in cards:
+            assert card["name"]["width"] >= 200
+            assert 0 <= card["budget"]["left"] and card["budget"]["right"] <= viewport
+        # the table is display:none: no second copy for a screen reader either
+        assert page.locator("table.projects").is_hidden()
+        first = page.locator(".project-card").first
+        first.locator("summary").click()
+        assert first.locator(".more-amounts dd").first.is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_wide_screen_shows_the_table_and_no_blocks(
+    browser, live_server, two_years, language
+):
+    context = open_context(browser, live_server, DESKTOP, language)
+    page = context.new_page()
+    page.goto(live_server.url + "/projects/")
+    assert page.locator("table.projects").is_visible()
+    assert page.locator(".project-cards").is_hidden()
+    assert page.locator("#id_q").is_visible()  # the form needs no button here
+    context.close()
+
+
+@pytest.mark.parametrize("screen", NARROW)
+def test_on_a_narrow_screen_the_filter_form_opens_and_submits(
+    browser, live_server, two_years, screen
+):
+    context = open_context(browser, live_server, NARROW[screen], "ja")
+    page = context.new_page()
+    page.goto(live_server.url + "/projects/")
+    keyword = page.get_by_label("キーワード")
+    assert keyword.is_hidden()
+
+    page.get_by_text("絞り込み・並べ替え", exact=True).click()
+    keyword.fill("GIGA")
+    page.get_by_label("並べ替え", exact=True).select_option("-budgeted")
+    page.get_by_role("button", name="絞り込む").click()
+
+    assert "q=GIGA" in page.url and "sort=-budgeted" in page.url
+    assert page.locator(".project-card").count() == 2  # FY2021 and FY2022
+    assert page.get_by_text("絞り込み・並べ替え（2 件の条件）").is_visible()
+    assert page_width(page) <= page.viewport_size["width"]
+    context.close()
+
+
+PRINTED = {
+    "year": ("/years/2021/", "施策の柱ごとの合計（千円）"),
+    "theme": ("/years/2022/themes/2/", "この施策の柱の事業（金額は千円）"),
+    "projects": (
+        "/projects/",
+        "事業一覧（金額は千円）。列の見出しを選ぶと並べ替えます。",
+    ),
+}
+
+
+def test_printed_on_a4_a_page_is_its_title_its_table_and_the_source(
+    browser, live_server, two_years
+):
+    context = browser.new_context(
+        locale="ja", viewport={"width": A4_PRINTABLE_PX, "height": 1000}
+    )
+    page = context.new_page()
+    page.emulate_media(media="print")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, (path, table) in PRINTED.items():
+        page.goto(live_server.url + path)
+
+        assert page.locator("h1").is_visible()
+        assert page.get_by_role("table", name=table).is_visible()
+        assert page.get_by_text(
+            "出典：港区「新規事業及びレベルアップ事業一覧」"
+        ).is_visible()
+        for clutter in (
+            "nav:not(.pagination)",
+            ".filter-panel",
+            ".project-cards",
+            "figure.chart",
+        ):
+            assert all(element.is_hidden() for element in page.locator(clutter).all())
+        assert page_width(page) <= A4_PRINTABLE_PX, path
+        page.pdf(path=str(ARTIFACTS / f"print-{name}.pdf"), format="A4")
+    context.close()
