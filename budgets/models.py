@@ -417,6 +417,11 @@ def amount_problems(
     return problems
 
 
+# A keyword search: at most this many words and characters (budgets.filters).
+SEARCH_WORDS_MAX = 20
+SEARCH_TEXT_MAX = 200
+
+
 class ProjectQuerySet(models.QuerySet):
     def published(self) -> ProjectQuerySet:
         return self.filter(fiscal_year__is_published=True)
@@ -448,11 +453,6 @@ class ProjectQuerySet(models.QuerySet):
             .values(*fields)
             .annotate(count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS})
             .order_by(*fields)
-# A keyword search: at most this many words and characters (budgets.filters).
-SEARCH_WORDS_MAX = 20
-SEARCH_TEXT_MAX = 200
-
-
         )
 
     def refresh_search_text(self) -> None:
@@ -559,6 +559,14 @@ class Project(Versioned):
                 violation_error_message=_("金額は負にできません。"),
             ),
             models.CheckConstraint(
+                # the level-up parts are at most their whole (the next two rules)
+                condition=Q(requested__lte=AMOUNT_MAX) & Q(budgeted__lte=AMOUNT_MAX),
+                name="project_amounts_within_limit",
+                violation_error_message=_(
+                    "一つの金額の上限は 1,000,000,000,000 千円（1,000兆円）です。"
+                ),
+            ),
+            models.CheckConstraint(
                 condition=(
                     Q(requested_levelup__isnull=True)
                     | (
@@ -604,14 +612,6 @@ class Project(Versioned):
                 ),
             ),
         ]
-            models.CheckConstraint(
-                # the level-up parts are at most their whole (the next two rules)
-                condition=Q(requested__lte=AMOUNT_MAX) & Q(budgeted__lte=AMOUNT_MAX),
-                name="project_amounts_within_limit",
-                violation_error_message=_(
-                    "一つの金額の上限は 1,000,000,000,000 千円（1,000兆円）です。"
-                ),
-            ),
         indexes = [
             models.Index(fields=["category"], name="project_category_idx"),
         ]

@@ -29,7 +29,7 @@ class BudgetTableFormat(base_formats.Format):
         self.encoding = None  # always bytes: the importer detects the encoding
 
     def get_title(self):
-        return _("年度の表（PDF から写したテキスト・CSV・XLSX を自動判別）")
+        return _("年度の表（PDF・PDF から写したテキスト・CSV・XLSX を自動判別）")
 
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode()

@@ -25,14 +25,16 @@ PAGE_NUMBER = re.compile(r"^[-‐－―—–\s]*\d{1,4}[-‐－―—–\s]*$")
 _THEME_NUMBER = re.compile(r"^\s*\S+?[\s.．、:：]+")
 
 # What a row of one filled cell is.
-UNIT, TITLE, PAGE, THEME = "unit", "title", "page", "theme"
+UNIT, TITLE, PAGE, THEME, NOTE = "unit", "title", "page", "theme", "note"
+# A note under or above a table: 「※ 金額は端数処理…」, 「注）…」, 「(注)…」
+NOTE_MARK = re.compile(r"^\s*(?:[※＊*]|\(注|注[)）:：\s])")
 
 
 @dataclass(frozen=True)
 class Line:
     """A row of one filled cell that is not a project: its kind and what it says."""
 
-    kind: str  # UNIT, TITLE, PAGE or THEME
+    kind: str  # UNIT, TITLE, PAGE, THEME or NOTE
     text: str
     years: Collection[int] = ()  # TITLE: the fiscal years it names
     theme: tuple[int, str] | None = None  # THEME: number and name as written
@@ -47,6 +49,8 @@ def single_cell_line(text: str) -> Line | None:
     """What a row whose only filled cell reads ``text`` is; None if none of these
     (free text above the header, or a project row of one cell)."""
     normalised = unicodedata.normalize("NFKC", text)
+    if NOTE_MARK.match(normalised):
+        return Line(NOTE, text)
     if "単位" in normalised:
         return Line(UNIT, text)
     theme = THEME_ROW.match(normalised)

@@ -17,10 +17,17 @@ class Problem:
     column: str | None = None
     value: str | None = None
     unit: str = "line"  # "line" for text and CSV, "row" for XLSX
+    page: int | None = None  # PDF: the page; ``line`` then counts on that page
 
     def __str__(self) -> str:
         where = []
-        if self.line is not None:
+        if self.page is not None:
+            where.append(
+                _("%(page)s ページ %(n)s 行目") % {"page": self.page, "n": self.line}
+                if self.line is not None
+                else _("%(page)s ページ") % {"page": self.page}
+            )
+        elif self.line is not None:
             where.append(
                 _("%(n)s行目") % {"n": self.line}
                 if self.unit == "line"
@@ -46,9 +53,11 @@ class ImportRefused(Exception):
 class Problems(list):
     """The problems of one table, each located in the source's unit (line or row)."""
 
-    def __init__(self, unit: str = "line"):
+    def __init__(self, unit: str = "line", locate=None):
         super().__init__()
         self.unit = unit
+        # PDF: a source line -> (page, line on that page)
+        self.locate = locate
 
     def add(
         self,
@@ -57,4 +66,7 @@ class Problems(list):
         column: str | None = None,
         value: str | None = None,
     ) -> None:
-        self.append(Problem(message, line, column, value, self.unit))
+        page = None
+        if self.locate is not None and line is not None:
+            page, line = self.locate(line)
+        self.append(Problem(message, line, column, value, self.unit, page))

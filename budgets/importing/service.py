@@ -29,6 +29,7 @@ class ImportReport:
     source_kind: str = ""
     encoding: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # shown, not stopping
     plan: ImportPlan | None = None
     dry_run: bool = False
     written: bool = False
@@ -74,6 +75,7 @@ def import_table(
     prune: bool = False,
     user=None,
     via: str = ImportEvent.Via.COMMAND,
+    accept_rounded_totals: bool = False,
 ) -> ImportReport:
     """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
 
@@ -90,6 +92,7 @@ def import_table(
             prune=prune,
             user=user,
             via=via,
+            accept_rounded_totals=accept_rounded_totals,
         )
 
 
@@ -103,6 +106,7 @@ def _import_table(
     prune: bool,
     user,
     via: str,
+    accept_rounded_totals: bool,
 ) -> ImportReport:
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
@@ -113,7 +117,8 @@ def _import_table(
         report.problems = refused.problems
         return report
     report.source_kind, report.encoding = source.kind, source.encoding
-    table = parse_table(source, year=year)
+    table = parse_table(source, year=year, accept_rounded_totals=accept_rounded_totals)
+    report.warnings = list(table.warnings)
     source.rows.clear()  # parsed: the raw cells are no longer needed
     if table.problems:
         report.problems = table.problems

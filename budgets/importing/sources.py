@@ -6,7 +6,7 @@ import csv
 import io
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,13 +18,20 @@ from budgets.importing.problems import ImportRefused, Problem
 class SourceRow:
     line: int
     cells: list[Any]
+    page: int | None = None  # PDF: the page the row is printed on
 
 
 @dataclass
 class Source:
-    kind: str  # "text", "csv" or "xlsx"
+    kind: str  # "text", "csv", "xlsx" or "pdf"
     encoding: str | None
     rows: list[SourceRow]
+    # PDF: each line's page and its line on that page, counted from the page's top
+    pages: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, line: int) -> tuple[int | None, int]:
+        """The page (None but for a PDF) and the line on it of a source line."""
+        return self.pages.get(line, (None, line))
 
     @property
     def unit(self) -> str:
@@ -36,6 +43,7 @@ class Source:
             "text": _("PDF から写したテキスト（タブ区切り）"),
             "csv": _("CSV"),
             "xlsx": _("Excel ブック（XLSX）"),
+            "pdf": _("PDF"),
         }[self.kind]
 
 
@@ -48,6 +56,10 @@ def read_source(data: bytes) -> Source:
         raise ImportRefused([Problem(_("ファイルが空です。"))])
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
+    if data[:5] == b"%PDF-":
+        from budgets.importing.pdf import read_pdf  # pdf.py builds on this module
+
+        return read_pdf(data)
     text, encoding = _decode(data)
     text = text.lstrip("\ufeff")
     lines = text.splitlines()

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from budgets import eras
-from budgets.importing import layout
+from budgets.importing import layout, totals
 from budgets.importing.cells import cell_texts
 from budgets.importing.headers import COLUMN_LABELS, missing_columns
 from budgets.importing.problems import Problems
@@ -30,6 +30,8 @@ class ParsedTable:
     titles: dict[int, str] = field(default_factory=dict)  # year -> title as published
     published: dict[int, bool] = field(default_factory=dict)  # from a backup
     problems: Problems = field(default_factory=Problems)
+    # what the clerk is shown but does not stop the import (accepted rounded totals)
+    warnings: Problems = field(default_factory=Problems)
 
 
 @dataclass
@@ -44,11 +46,23 @@ class _Walk:
     theme: tuple[int, str] | None = None
     title_years: dict[int, tuple[int, str]] = field(default_factory=dict)
     project_cells: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    totals_rows: list[totals.TotalsRow] = field(default_factory=list)  # 合計 rows
+    rounded: bool = False  # a note says the figures are rounded (端数処理)
 
 
-def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
-    """Check every row of the source; collect all problems rather than stop at one."""
-    table = ParsedTable(source=source, problems=Problems(source.unit))
+def parse_table(
+    source: Source, *, year: int | None = None, accept_rounded_totals: bool = False
+) -> ParsedTable:
+    """Check every row of the source; collect all problems rather than stop at one.
+
+    ``accept_rounded_totals``: a totals row that differs from its rows in a table
+    whose note says its figures are rounded is a warning, not a problem.
+    """
+    table = ParsedTable(
+        source=source,
+        problems=Problems(source.unit, source.locate),
+        warnings=Problems(source.unit, source.locate),
+    )
     walk = _Walk(plain=source.kind != "xlsx")
     for row in source.rows:
         _walk_row(walk, row, table.problems)
@@ -62,6 +76,15 @@ def parse_table(source: Source, *, year: int | None = None) -> ParsedTable:
         return table
     _read_projects(table, walk, year)
     _check_table(table)
+    if not table.problems:  # with a row refused, its sum would mislead
+        totals.check_totals(
+            table.rows,
+            walk.totals_rows,
+            table.problems,
+            table.warnings,
+            rounded=walk.rounded,
+            accept_rounded=accept_rounded_totals,
+        )
     return table
 
 
@@ -73,6 +96,9 @@ def _walk_row(walk: _Walk, row: SourceRow, problems: Problems) -> None:
     mapping = walk.headers.mapping(texts, row.cells)
     if mapping is not None:
         _start_columns(walk, mapping, texts, row.line, problems)
+        return
+    if walk.mapping is not None and totals.is_totals_row(texts):
+        walk.totals_rows.append(totals.totals_row(row.line, texts, walk.mapping))
         return
     if filled == 1:
         line = layout.single_cell_line(next(t for t in texts if t))
@@ -130,6 +156,8 @@ def _note_line(walk: _Walk, line: layout.Line, number: int, problems) -> None:
             walk.title_years.setdefault(found, (number, line.text))
     elif line.kind == layout.THEME:
         walk.theme = line.theme
+    elif line.kind == layout.NOTE:
+        walk.rounded = walk.rounded or totals.is_rounding_note(line.text)
 
 
 def _project_cells(

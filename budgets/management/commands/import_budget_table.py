@@ -8,7 +8,8 @@ from budgets.importing import ImportReport, import_table
 
 class Command(BaseCommand):
     help = (
-        "Import a year's table (PDF-copied text, CSV in UTF-8/BOM/cp932, or XLSX). "
+        "Import a year's table (the published PDF, PDF-copied text, CSV in "
+        "UTF-8/BOM/cp932, or XLSX). "
         "Nothing is written when any row is bad."
     )
 
@@ -34,8 +35,16 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete projects of the year that the file no longer has.",
         )
+        parser.add_argument(
+            "--accept-rounded-totals",
+            action="store_true",
+            help="Import a table whose totals row differs from the sum of its rows "
+            "when its note says the figures are rounded (端数処理); the differences "
+            "are shown as warnings.",
+        )
 
     def handle(self, *args, path: Path, year, dry_run, publish, prune, **options):
+        accept_rounded_totals = options["accept_rounded_totals"]
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -47,6 +56,7 @@ class Command(BaseCommand):
             dry_run=dry_run,
             publish=publish,
             prune=prune,
+            accept_rounded_totals=accept_rounded_totals,
         )
         for line in describe(report):
             self.stdout.write(line)
@@ -66,6 +76,7 @@ def describe(report: ImportReport) -> list[str]:
         f"{report.filename} ({report.source_kind}"
         + (f", {report.encoding}" if report.encoding else "")
         + f", sha256 {report.sha256[:12]})",
+        *(f"  warning: {warning}" for warning in report.warnings),
     ]
     for year_plan in plan.years:
         lines.append(

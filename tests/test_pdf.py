@@ -1,0 +1,314 @@
+"""Import the city's published PDF itself, and refuse what cannot be read from it.
+
+The PDFs in tests/fixtures/pdf/ were printed from the seed laid out as a city's
+spreadsheet (LibreOffice) and from an HTML table (Chromium) by
+tests/fixtures/pdf/make.py; see its docstring to rebuild them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from budgets.exporting import csv_chunks
+from budgets.importing import ImportRefused, import_table, parse_table, read_source
+from budgets.importing import pdf as pdf_reader
+from budgets.models import (
+    Department,
+    FiscalYear,
+    Project,
+    ProjectLineage,
+    Section,
+    Theme,
+)
+from tests.conftest import FIXTURES
+from tests.test_admin import PROCESS_URL, upload
+from tests.test_importing import SEED_SUMS, assert_seed_facts
+
+PDFS = FIXTURES / "pdf"
+
+
+def pdf_bytes(name: str) -> bytes:
+    return (PDFS / name).read_bytes()
+
+
+def refusal(name: str) -> str:
+    """The one sentence a PDF is refused with."""
+    with pytest.raises(ImportRefused) as refused:
+        read_source(pdf_bytes(name))
+    [problem] = refused.value.problems
+    return str(problem)
+
+
+def exported() -> bytes:
+    return "".join(csv_chunks(Project.objects.all())).encode()
+
+
+# --- the seed, printed --------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["seed.pdf", "seed_chromium.pdf"])
+def test_the_seed_printed_to_pdf_imports_with_the_seeds_facts(name):
+    report = import_table(pdf_bytes(name), filename=name)
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.source_kind == "pdf"
+    assert_seed_facts()
+    assert FiscalYear.objects.get().title == (
+        "令和3年度当初予算 新規事業及びレベルアップ事業一覧"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["seed.pdf", "seed_chromium.pdf", "seed_six_pages.pdf"]
+)
+def test_the_seed_pdf_gives_the_same_export_bytes_as_the_seeds_text(name, seed_bytes):
+    import_table(seed_bytes, filename="r03.txt")
+    from_text = exported()
+    for model in (Project, ProjectLineage, Theme, FiscalYear, Section, Department):
+        model.objects.all().delete()
+
+    report = import_table(pdf_bytes(name), filename=name)
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert exported() == from_text
+    again = import_table(seed_bytes, filename="r03.txt", dry_run=True)
+    assert again.counts()["unchanged"] == 32  # the text finds nothing to change
+
+
+def test_six_pages_break_inside_themes_and_repeat_title_and_header():
+    source = read_source(pdf_bytes("seed_six_pages.pdf"))
+    table = parse_table(source)
+
+    assert not table.problems
+    assert {row.page for row in source.rows} == {1, 2, 3, 4, 5, 6}
+    page_three = [row.cells for row in source.rows if row.page == 3]
+    assert page_three[0] == ["令和3年度当初予算 新規事業及びレベルアップ事業一覧"]
+    assert page_three[1] == ["(単位:千円)"]
+    assert page_three[2][:4] == ["No", "部", "課名", "事業名"]
+    assert page_three[3][0] == "10"  # theme 2 goes on from page 2
+    assert page_three[-1] == ["- 3 -"]
+    assert [row.no for row in table.rows] == list(range(1, 33))
+    assert [row.theme_number for row in table.rows].count(2) == 18
+
+
+def test_wrapped_cell_text_joins_japanese_without_a_space_and_latin_words_with_one():
+    join = pdf_reader.join_wrapped
+    assert join("産業・地域振\n興支援部") == "産業・地域振興支援部"
+    assert join("レベルアッ\nプ") == "レベルアップ"
+    assert join("Wi-Fi\nZone") == "Wi-Fi Zone"
+    assert join("ごみ拾\nいSNS港区版") == "ごみ拾いSNS港区版"
+    assert join("GIGA\nスクール") == "GIGAスクール"
+
+
+def test_chromium_wraps_the_department_and_the_import_joins_it_again():
+    source = read_source(pdf_bytes("seed_chromium.pdf"))
+    first_project = next(row for row in source.rows if row.cells[0] == "1")
+
+    assert (
+        first_project.cells[1] == "産業・地域振興支援部"
+    )  # printed 産業・地域振|興支援部
+    assert first_project.cells[4] == "レベルアップ"  # printed レベル|アップ
+    no_22 = next(row for row in source.rows if row.cells[0] == "22")
+    assert "区のCO ₂ 吸収源" in no_22.cells[5]  # as the seed's copy has it
+
+
+def test_a_theme_row_is_one_merged_cell_like_the_copied_text():
+    source = read_source(pdf_bytes("seed.pdf"))
+    themes = [row.cells for row in source.rows if row.cells[0].startswith("2 ")]
+    assert themes == [["2 誰もが健康で暮らしやすい社会を実現する取組"]]
+
+
+# --- problems name the page ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_bad_amount_is_reported_with_its_page_and_line_on_that_page():
+    report = import_table(pdf_bytes("negative_amount.pdf"), filename="bad.pdf")
+
+    [problem] = report.problems
+    assert (problem.page, problem.line, problem.column) == (5, 5, "予算額")
+    assert str(problem).startswith("5 ページ 5 行目 「予算額」列: ")
+    assert "△ 26,000" in str(problem)
+    assert not Project.objects.exists()
+
+
+# --- totals rows --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_totals_row_that_matches_is_checked_and_not_imported_as_a_project():
+    report = import_table(pdf_bytes("totals_match.pdf"), filename="totals.pdf")
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert not report.warnings
+    assert_seed_facts()
+    assert not Project.objects.filter(name__contains="合計").exists()
+
+
+@pytest.mark.django_db
+def test_a_totals_row_that_differs_is_refused_with_both_figures():
+    report = import_table(pdf_bytes("totals_differ.pdf"), filename="totals.pdf")
+
+    [problem] = report.problems
+    text = str(problem)
+    assert text.startswith("2 ページ 14 行目 「予算額」列: ")
+    assert "13,572,990" in text  # printed
+    assert f"{SEED_SUMS['budgeted']:,}" in text  # summed
+    assert "差 -1,000" in text
+    assert not Project.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rounded_totals_that_differ_are_refused_with_how_to_accept_them():
+    report = import_table(pdf_bytes("totals_rounded.pdf"), filename="rounded.pdf")
+
+    assert [p.column for p in report.problems] == ["要求額", "予算額"]
+    assert all("端数処理" in str(p) for p in report.problems)
+    assert all("--accept-rounded-totals" in str(p) for p in report.problems)
+    assert not Project.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rounded_totals_accepted_on_the_command_line_import_with_warnings(capsys):
+    call_command(
+        "import_budget_table",
+        str(PDFS / "totals_rounded.pdf"),
+        "--accept-rounded-totals",
+    )
+
+    out = capsys.readouterr().out
+    assert "warning: 2 ページ 14 行目: 合計行の「要求額」は 14,511,095" in out
+    assert "差 +2" in out and "差 -1" in out
+    assert "Imported: 32 created" in out
+    assert_seed_facts()
+
+
+@pytest.mark.django_db
+def test_accepting_rounding_does_not_accept_a_difference_without_the_note():
+    report = import_table(
+        pdf_bytes("totals_differ.pdf"), filename="t.pdf", accept_rounded_totals=True
+    )
+    assert [p.column for p in report.problems] == ["予算額"]
+
+
+@pytest.mark.django_db
+def test_a_totals_row_in_the_copied_text_is_checked_too(seed_text):
+    sums = [f"{SEED_SUMS[key]:,}" for key in SEED_SUMS]
+    lines = seed_text.splitlines()
+    good = "\n".join([*lines, "\t".join(["合　計", "", "", "", "", "", *sums])])
+    bad = good.replace(sums[0], "14,511,000")
+
+    assert import_table(good.encode(), dry_run=True).ok
+    [problem] = import_table(bad.encode(), dry_run=True).problems
+    assert "14,511,000" in str(problem) and "14,511,093" in str(problem)
+    assert problem.line == len(lines) + 1
+
+
+# --- what cannot be read is refused, naming the page --------------------------
+
+
+def test_a_scan_has_no_text_and_is_refused_naming_the_page():
+    message = refusal("scan.pdf")
+    assert message.startswith("1 ページ: ")
+    assert "文字がありません" in message and "スキャン" in message
+
+
+def test_text_whose_fonts_have_no_unicode_map_is_refused_as_garbled():
+    message = refusal("garbled.pdf")
+    assert message.startswith("1 ページ: ")
+    assert "(cid:" in message and "正しく取り出せません" in message
+
+
+@pytest.mark.parametrize("garbage", ["\ufffd", "\ue001", "\U000f0001"])
+def test_replacement_and_private_use_characters_are_refused_as_garbled(garbage):
+    chars = [{"text": ch} for ch in "港区産業振興課" + garbage]
+    with pytest.raises(ImportRefused) as refused:
+        pdf_reader._check_text(chars, 4)
+    [problem] = refused.value.problems
+    assert problem.page == 4
+    assert "正しく取り出せません" in problem.message
+
+
+def test_a_pdf_that_needs_a_password_is_refused():
+    message = refusal("password.pdf")
+    assert "パスワードで保護されて" in message
+
+
+@pytest.mark.django_db
+def test_a_pdf_with_permission_flags_only_is_read():
+    report = import_table(pdf_bytes("permissions_only.pdf"), filename="p.pdf")
+    assert report.ok, [str(p) for p in report.problems]
+    assert_seed_facts()
+
+
+def test_a_page_whose_table_has_another_number_of_columns_is_refused():
+    message = refusal("wrong_columns.pdf")
+    assert message.startswith("2 ページ: ")
+    assert "9 列" in message and "1 ページの表は 10 列" in message
+
+
+def test_a_file_that_only_starts_like_a_pdf_is_refused_as_broken():
+    with pytest.raises(ImportRefused) as refused:
+        read_source(b"%PDF-1.7\nnot really a pdf\n")
+    assert "PDF として開けません" in str(refused.value)
+
+
+def test_too_many_pages_are_refused_before_reading_them(monkeypatch):
+    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 5)
+    message = refusal("seed_six_pages.pdf")
+    assert "ページが多すぎます（6 ページ）" in message
+
+
+def test_reading_stops_when_it_takes_too_long(monkeypatch):
+    monkeypatch.setattr(pdf_reader, "MAX_SECONDS", -1)
+    message = refusal("seed.pdf")
+    assert message.startswith("1 ページ: ") and "秒を超えた" in message
+
+
+# --- the command --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_imports_the_published_pdf(capsys):
+    call_command("import_budget_table", str(PDFS / "seed.pdf"), "--publish")
+
+    out = capsys.readouterr().out
+    assert "seed.pdf (pdf, sha256 " in out
+    assert "Imported: 32 created, 0 updated, 0 unchanged, 0 deleted." in out
+    assert FiscalYear.objects.get(year=2021).is_published
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_scan_with_a_non_zero_exit(capsys):
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_budget_table", str(PDFS / "scan.pdf"))
+    assert "1 ページ: " in capsys.readouterr().out
+    assert not Project.objects.exists()
+
+
+# --- the admin's upload -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_previews_and_imports_an_uploaded_pdf(admin_client):
+    preview = upload(admin_client, pdf_bytes("seed.pdf"), name="r03.pdf")
+    assert "取り込みの確認" in preview.content.decode()
+    assert not Project.objects.exists()
+
+    confirm = preview.context["confirm_form"]
+    admin_client.post(PROCESS_URL, {**confirm.initial, "confirm": "1"}, follow=True)
+
+    assert_seed_facts()
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_a_pdfs_problem_with_its_page(admin_client):
+    response = upload(admin_client, pdf_bytes("negative_amount.pdf"), name="bad.pdf")
+
+    content = response.content.decode()
+    assert "この表は取り込めません" in content
+    assert "<td>5 ページ 5 行目</td>" in content
+    assert not Project.objects.exists()
