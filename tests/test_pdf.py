@@ -121,6 +121,17 @@ def test_a_theme_row_is_one_merged_cell_like_the_copied_text():
     assert themes == [["2 誰もが健康で暮らしやすい社会を実現する取組"]]
 
 
+@pytest.mark.django_db
+def test_a_department_merged_down_over_its_projects_belongs_to_each_of_them():
+    source = read_source(pdf_bytes("merged_department.pdf"))
+    first_four = [r.cells[1] for r in source.rows if r.cells[0] in {"1", "2", "3", "4"}]
+    assert first_four == ["産業・地域振興支援部"] * 4
+
+    report = import_table(pdf_bytes("merged_department.pdf"), filename="m.pdf")
+    assert report.ok, [str(p) for p in report.problems]
+    assert_seed_facts()
+
+
 # --- problems name the page ---------------------------------------------------
 
 
