@@ -63,9 +63,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     theme = ThemeFilter(
         label=_("施策の柱"),
-        queryset=Theme.objects.filter(fiscal_year__is_published=True).select_related(
-            "fiscal_year"
-        ),
+        queryset=Theme.objects.published(),
         empty_label=_("すべての施策"),
     )
     department = django_filters.ModelChoiceFilter(

@@ -7,6 +7,7 @@ table) is NULL, never 0: 0 is a real amount (No 23 of FY2021 was requested, not 
 from __future__ import annotations
 
 import functools
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,11 +23,18 @@ from budgets import eras
 from budgets.amounts import AMOUNT_MAX
 from budgets.text import search_key
 
-FIRST_YEAR = 1926
-LAST_YEAR = 2200
+# The years a fiscal year may be: those 和暦 labels cover (one home: budgets/eras.py).
+FIRST_YEAR, LAST_YEAR = eras.MIN_YEAR, eras.MAX_YEAR
 
 AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
 AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
+
+
+def source_storage():
+    """Where imports keep the files they read (settings.STORAGES["sources"])."""
+    from django.core.files.storage import storages
+
+    return storages["sources"]
 
 
 class ImportEvent(models.Model):
@@ -55,6 +63,14 @@ class ImportEvent(models.Model):
     unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
     deleted = models.PositiveIntegerField(_("削除"), default=0)
     created_at = models.DateTimeField(_("実行日時"), auto_now_add=True)
+    source = models.FileField(
+        _("読んだファイル"),
+        storage=source_storage,
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("取り込みが読んだファイルそのもの（SHA-256 で名付けて保管）"),
+    )
 
     class Meta:
         verbose_name = _("取り込み記録")
@@ -201,6 +217,36 @@ class FiscalYear(Versioned):
         totals["levelup_count"] = totals["count"] - totals["new_count"]
         return totals
 
+    def overview(self, previous: FiscalYear | None) -> dict:
+        """The year's totals overall, by category, theme and department, each
+        department beside its totals of ``previous`` (the year before) if given."""
+        projects = self.projects.all()
+        by_department = projects.totals_by_department()
+        previous_totals = None
+        if previous is not None:
+            previous_projects = previous.projects.all()
+            previous_totals = previous_projects.totals()
+            earlier = {
+                row["section__department__id"]: row
+                for row in previous_projects.totals_by("section__department__id")
+            }
+            for row in by_department:
+                row["previous"] = earlier.get(row["section__department__id"])
+        return {
+            "totals": projects.totals(),
+            "by_category": list(projects.totals_by("category")),
+            "by_theme": projects.totals_by("theme__number", "theme__id", "theme__name"),
+            "by_department": by_department,
+            "previous_year": previous,
+            "previous_totals": previous_totals,
+        }
+
+
+class ThemeQuerySet(models.QuerySet):
+    def published(self) -> ThemeQuerySet:
+        """Themes of published years, each with its year."""
+        return self.filter(fiscal_year__is_published=True).select_related("fiscal_year")
+
 
 class Theme(Versioned):
     """A numbered policy theme (施策の柱) of one fiscal year."""
@@ -216,6 +262,7 @@ class Theme(Versioned):
     )
     name = models.CharField(_("施策名"), max_length=300)
 
+    objects = ThemeQuerySet.as_manager()
     history = history_records()
 
     class Meta:
@@ -255,7 +302,17 @@ class DepartmentQuerySet(models.QuerySet):
 class Department(Versioned):
     """A department (部); lives across years."""
 
-    name = models.CharField(_("部"), max_length=200, unique=True)
+    name = models.CharField(
+        _("部"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "名前を変えると、過去のすべての年度でもこの名前で表示されます。誤字の訂正"
+            "はここで直してください。組織改正で名前が変わったときは、部の一覧の操作"
+            "「組織改正を記録する」で後継の部を作ってください（過去の年度は元の名前の"
+            "まま残ります）。"
+        ),
+    )
 
     objects = DepartmentQuerySet.as_manager()
     history = history_records()
@@ -322,8 +379,19 @@ class Section(Versioned):
 
 
 class ProjectLineage(models.Model):
-    """The same project over the years (継続事業): its yearly rows share a lineage."""
+    """The same project over the years (継続事業): its yearly rows share a lineage.
 
+    ``public_id`` is what the API and the open data publish: made with the lineage,
+    carried by the backup, never changed (a relink moves projects, not the id).
+    """
+
+    public_id = models.UUIDField(
+        _("系譜ID"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("公開データと API で使う系譜の番号。一度公開したら変わりません。"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
@@ -453,6 +521,21 @@ class ProjectQuerySet(models.QuerySet):
             .values(*fields)
             .annotate(count=Count("id"), **{name: Sum(name) for name in AMOUNT_FIELDS})
             .order_by(*fields)
+        )
+
+    def totals_by_department(self) -> list[dict]:
+        """Totals per department, the largest budget first (then by name)."""
+        return sorted(
+            self.totals_by("section__department__id", "section__department__name"),
+            key=lambda row: (-(row["budgeted"] or 0), row["section__department__name"]),
+        )
+
+    def of_lineage(self, project: Project) -> ProjectQuerySet:
+        """The projects of ``project``'s lineage (it has one), oldest first."""
+        return (
+            self.filter(lineage=project.lineage_id)
+            .select_related("fiscal_year")
+            .order_by("fiscal_year__year")
         )
 
     def refresh_search_text(self) -> None:

@@ -40,7 +40,6 @@ _KANGXI = {
 }
 _LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
-_KATAKANA = re.compile("[\u30a1-\u30f6]")
 _LOOKALIKE_CHARS = re.compile(
     "[" + "".join(re.escape(chr(code)) for code in _LOOKALIKES) + "]"
 )

@@ -57,30 +57,11 @@ class YearOverviewMixin(CachedPageMixin):
     each beside the previous published year's where there is one."""
 
     def overview(self, fiscal_year: FiscalYear, years: list[FiscalYear]) -> dict:
-        projects = fiscal_year.projects.all()
+        """``years``: the published years, newest first."""
         previous = next((y for y in years if y.year < fiscal_year.year), None)
-        by_department = sorted(
-            projects.totals_by("section__department__id", "section__department__name"),
-            key=lambda row: (-(row["budgeted"] or 0), row["section__department__name"]),
-        )
-        previous_totals = None
-        if previous is not None:
-            previous_projects = previous.projects.all()
-            previous_totals = previous_projects.totals()
-            earlier = {
-                row["section__department__id"]: row
-                for row in previous_projects.totals_by("section__department__id")
-            }
-            for row in by_department:
-                row["previous"] = earlier.get(row["section__department__id"])
         return {
             "fiscal_year": fiscal_year,
-            "totals": projects.totals(),
-            "by_category": list(projects.totals_by("category")),
-            "by_theme": projects.totals_by("theme__number", "theme__id", "theme__name"),
-            "by_department": by_department,
-            "previous_year": previous,
-            "previous_totals": previous_totals,
+            **fiscal_year.overview(previous),
             "years": years,
         }
 
@@ -192,12 +173,7 @@ class ProjectDetailView(CachedPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         project = self.object
         history = (
-            list(
-                Project.objects.published()
-                .filter(lineage=project.lineage_id)
-                .select_related("fiscal_year")
-                .order_by("fiscal_year__year")
-            )
+            list(Project.objects.published().of_lineage(project))
             if project.lineage_id
             else [project]
         )
@@ -248,9 +224,7 @@ class ThemeView(ProjectsOfMixin, ListView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Theme.objects.filter(fiscal_year__is_published=True).select_related(
-                "fiscal_year"
-            ),
+            Theme.objects.published(),
             fiscal_year__year=self.kwargs["year"],
             number=self.kwargs["number"],
         )

@@ -7,7 +7,6 @@ from budgets.feeds import UpdatesFeed
 from budgets.sitemaps import SITEMAPS
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("budgets.api.urls")),
     path("data/", include("budgets.opendata_urls")),

@@ -104,11 +104,7 @@ class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class ThemeViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = (
-        Theme.objects.filter(fiscal_year__is_published=True)
-        .select_related("fiscal_year")
-        .order_by("-fiscal_year__year", "number")
-    )
+    queryset = Theme.objects.published().order_by("-fiscal_year__year", "number")
     serializer_class = ThemeSerializer
     filterset_class = ThemeFilter
 
