@@ -176,6 +176,12 @@ def _bump_pending(using: str | None) -> bool:
     was registered, callback, robust) and drops a callback when one of its
     savepoints rolls back. A bump registered within savepoints that are all still
     open around this change is dropped only with this change itself.
+
+    It reads Django's private ``connection.run_on_commit`` so that a transaction of
+    many changes (an import, a bulk delete in the admin) bumps the version once, not
+    once per row; tests/test_caching.py pins that behaviour (one bump for many
+    deletions, a bump lost with a rolled-back savepoint registered again), so a
+    Django upgrade that changes the list fails there first.
     """
     connection = transaction.get_connection(using)
     # None stands for an atomic block without a savepoint (Django's deletions open

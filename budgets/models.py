@@ -417,6 +417,8 @@ def project_search_text(
     return " ".join(key for key in (*keys, _name_key(department)) if key)
 
 
+# An import repeats a few section and department names on every row: each is
+# normalised once (benchmarks/import_phases.py, "write: search keys").
 @functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
     return search_key(name)

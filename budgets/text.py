@@ -103,7 +103,8 @@ def search_key(s: str) -> str:
     The long-vowel mark ー stays: サービス -> さーびす. The same as NFKC, casefold,
     katakana to hiragana and single spaces applied to the whole text, done run by
     run because imports compute it for every project (tests/test_text.py checks
-    the two agree).
+    the two agree). The speed it buys: benchmarks/import_phases.py, "write: search
+    keys".
     """
     if _LOOKALIKE_CHARS.search(s):
         s = fix_lookalikes(s)

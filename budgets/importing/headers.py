@@ -73,7 +73,8 @@ def missing_columns(mapping: dict[int, str]) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def category(text: str) -> str | None:
-    """The category a cell names (a table spells the same few words on every row)."""
+    """The category a cell names (a table spells the same few words on every row,
+    so each spelling is normalised once: benchmarks/import_phases.py, "parse")."""
     return CATEGORY_SPELLINGS.get(normalise_label(text).strip("【】[]「」<>〈〉"))
 
 
