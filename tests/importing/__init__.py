@@ -1,0 +1,1 @@
+"""Tests of budgets/importing/, one module per stage."""

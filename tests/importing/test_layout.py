@@ -1,0 +1,56 @@
+"""Telling the rows of the PDF-copied table apart. No database."""
+
+import pytest
+
+from budgets.importing import layout
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("（単位：千円）", layout.UNIT),
+        ("(単位:円)", layout.UNIT),
+        ("令和3年度当初予算 新規事業及びレベルアップ事業一覧", layout.TITLE),
+        ("- 29 -", layout.PAGE),
+        ("３", layout.PAGE),
+        ("1 新型コロナウイルス感染症から区民の生命と健康を守る", layout.THEME),
+        ("区民の声を聴く", None),
+    ],
+)
+def test_a_row_of_one_cell_is_told_by_what_it_says(text, kind):
+    line = layout.single_cell_line(text)
+
+    assert (line.kind if line else None) == kind
+
+
+def test_a_unit_line_says_whether_the_amounts_are_in_thousands_of_yen():
+    assert layout.single_cell_line("（単位：千円）").in_thousands_of_yen
+    assert not layout.single_cell_line("(単位:円)").in_thousands_of_yen
+
+
+def test_a_title_names_its_fiscal_years():
+    assert set(layout.single_cell_line("令和元年度（平成31年度）当初予算").years) == {
+        2019
+    }
+
+
+def test_a_theme_row_keeps_its_name_as_written_without_the_number():
+    line = layout.single_cell_line("２ 「誰一人取り残さない」支援①")
+
+    assert line.theme == (2, "「誰一人取り残さない」支援①")
+
+
+def test_a_header_is_recognised_once_per_spelling_and_data_rows_stay_cheap():
+    headers = layout.Headers()
+    header = ["No", "部", "課名", "事業名", "要求額", "予算額"]
+
+    assert headers.mapping(header, header) == {
+        0: "no",
+        1: "department",
+        2: "section",
+        3: "name",
+        4: "requested",
+        5: "budgeted",
+    }
+    assert headers.mapping(["1", "総務部", "総務課", "事業", "1", "1"], []) is None
+    assert list(headers.seen) == [tuple(header)]  # the data row was never mapped

@@ -1,0 +1,68 @@
+"""Bytes to rows of cells: the file's kind and encoding come from its content.
+
+No database: reading a file touches none.
+"""
+
+import pytest
+
+from budgets.importing import ImportRefused, read_source
+from tests.tables import to_xlsx
+
+TABLE = 'No,事業名,予算額\n1,「みなと」子育て支援,"1,000"\n'
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TABLE.encode("utf-8"), "utf-8"),
+        (b"\xef\xbb\xbf" + TABLE.encode("utf-8"), "utf-8"),
+        (TABLE.encode("cp932"), "cp932"),
+    ],
+    ids=["utf-8", "utf-8 with BOM", "cp932"],
+)
+def test_a_csv_reads_the_same_in_each_encoding_excel_writes(data, encoding):
+    source = read_source(data)
+
+    assert (source.kind, source.encoding) == ("csv", encoding)
+    assert [row.cells for row in source.rows] == [
+        ["No", "事業名", "予算額"],
+        ["1", "「みなと」子育て支援", "1,000"],
+    ]
+
+
+def test_text_with_tabs_is_the_pdf_copy_one_row_per_line():
+    source = read_source("表題\n\nNo\t事業名\n1\t保育\n".encode())
+
+    assert source.kind == "text"
+    assert [(row.line, row.cells) for row in source.rows] == [
+        (1, ["表題"]),
+        (2, [""]),
+        (3, ["No", "事業名"]),
+        (4, ["1", "保育"]),
+    ]
+
+
+def test_a_csv_row_is_numbered_by_the_line_it_starts_on():
+    source = read_source('No,事業内容\n1,"二行に\n渡る説明"\n2,短い\n'.encode())
+
+    assert [row.line for row in source.rows] == [1, 2, 4]
+    assert source.rows[1].cells == ["1", "二行に\n渡る説明"]
+
+
+def test_an_xlsx_keeps_numbers_as_numbers_and_counts_sheet_rows():
+    source = read_source(to_xlsx([["No", "予算額"], [1, 3826938]]))
+
+    assert (source.kind, source.unit) == ("xlsx", "row")
+    assert [row.cells for row in source.rows] == [["No", "予算額"], [1, 3826938]]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"  \n", b"\x00\x01\x02 binary", b"No,a\n\x81 "],
+    ids=["empty", "blank", "binary", "neither utf-8 nor cp932"],
+)
+def test_what_is_no_table_is_refused_before_any_row_is_read(data):
+    with pytest.raises(ImportRefused) as refused:
+        read_source(data)
+
+    assert refused.value.problems
