@@ -7,7 +7,6 @@ table) is NULL, never 0: 0 is a real amount (No 23 of FY2021 was requested, not 
 from __future__ import annotations
 
 import functools
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,13 +27,6 @@ FIRST_YEAR, LAST_YEAR = eras.MIN_YEAR, eras.MAX_YEAR
 
 AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
 AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
-
-
-def source_storage():
-    """Where imports keep the files they read (settings.STORAGES["sources"])."""
-    from django.core.files.storage import storages
-
-    return storages["sources"]
 
 
 class ImportEvent(models.Model):
@@ -63,14 +55,6 @@ class ImportEvent(models.Model):
     unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
     deleted = models.PositiveIntegerField(_("削除"), default=0)
     created_at = models.DateTimeField(_("実行日時"), auto_now_add=True)
-    source = models.FileField(
-        _("読んだファイル"),
-        storage=source_storage,
-        max_length=200,
-        blank=True,
-        editable=False,
-        help_text=_("取り込みが読んだファイルそのもの（SHA-256 で名付けて保管）"),
-    )
 
     class Meta:
         verbose_name = _("取り込み記録")
@@ -302,17 +286,7 @@ class DepartmentQuerySet(models.QuerySet):
 class Department(Versioned):
     """A department (部); lives across years."""
 
-    name = models.CharField(
-        _("部"),
-        max_length=200,
-        unique=True,
-        help_text=_(
-            "名前を変えると、過去のすべての年度でもこの名前で表示されます。誤字の訂正"
-            "はここで直してください。組織改正で名前が変わったときは、部の一覧の操作"
-            "「組織改正を記録する」で後継の部を作ってください（過去の年度は元の名前の"
-            "まま残ります）。"
-        ),
-    )
+    name = models.CharField(_("部"), max_length=200, unique=True)
 
     objects = DepartmentQuerySet.as_manager()
     history = history_records()
@@ -379,19 +353,8 @@ class Section(Versioned):
 
 
 class ProjectLineage(models.Model):
-    """The same project over the years (継続事業): its yearly rows share a lineage.
+    """The same project over the years (継続事業): its yearly rows share a lineage."""
 
-    ``public_id`` is what the API and the open data publish: made with the lineage,
-    carried by the backup, never changed (a relink moves projects, not the id).
-    """
-
-    public_id = models.UUIDField(
-        _("系譜ID"),
-        default=uuid.uuid4,
-        unique=True,
-        editable=False,
-        help_text=_("公開データと API で使う系譜の番号。一度公開したら変わりません。"),
-    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
