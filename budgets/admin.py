@@ -6,12 +6,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db.models import Count
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from budgets import source_files
 from budgets.admin_guard import (
     VersionGuardAdminMixin,
     VersionGuardForm,
@@ -22,6 +25,7 @@ from budgets.admin_import import (
     UploadImportForm,
     UploadImportMixin,
 )
+from budgets.admin_reorganisation import EarlierLinkInline, record_reorganisation
 from budgets.models import (
     Department,
     FiscalYear,
@@ -107,6 +111,7 @@ class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
+    actions = [record_reorganisation]
 
 
 @admin.register(Section)
@@ -188,9 +193,25 @@ class ImportEventAdmin(admin.ModelAdmin):
         "deleted",
     )
     list_filter = ("via",)
-    readonly_fields = [field.name for field in ImportEvent._meta.fields] + [
-        "touched_projects"
-    ]
+    readonly_fields = [
+        field.name for field in ImportEvent._meta.fields if field.name != "source"
+    ] + ["source_file", "touched_projects"]
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(source_files.download)
+        return [
+            path("<int:pk>/source/", download, name="budgets_importevent_source"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("読んだファイル"))
+    def source_file(self, obj: ImportEvent) -> str:
+        """A link to the file through the view that checks permission, never the
+        storage's own URL."""
+        if not obj.source:
+            return "-"
+        url = reverse("admin:budgets_importevent_source", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("ダウンロード"))
 
     def has_add_permission(self, request):
         return False
@@ -251,6 +272,7 @@ class ProjectAdmin(
     raw_id_fields = ("lineage",)
     readonly_fields = ("created_at", "updated_at", "version")
     history_list_display = ("budgeted", "requested", "import_event")
+    inlines = [EarlierLinkInline]
     fieldsets = (
         (
             None,

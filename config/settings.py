@@ -205,6 +205,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB, then to dis
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the non-file fields of a request
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # the import sends one file
 
+# --- The files imports read (budgets/source_files.py) -------------------------
+# Each import keeps the file it read, named by its SHA-256, in a private folder
+# (served by nothing: staff download it through a view that checks permission).
+# In production any storage will do: point STORAGES["sources"] at it.
+SOURCE_ROOT = Path(env("SOURCE_ROOT", default=str(BASE_DIR / "private" / "sources")))
+STORAGES["sources"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": SOURCE_ROOT,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 SITE_NAME = _("港区 新規事業及びレベルアップ事業一覧")
 

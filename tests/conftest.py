@@ -27,6 +27,11 @@ def private_uploads(settings, tmp_path):
             **settings.STORAGES["uploads"],
             "OPTIONS": {"location": tmp_path / "uploads"},
         },
+        # and the files imports keep (budgets/source_files.py)
+        "sources": {
+            **settings.STORAGES["sources"],
+            "OPTIONS": {"location": tmp_path / "sources"},
+        },
     }
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "incoming")
     (tmp_path / "incoming").mkdir()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
-from budgets import caching
+from budgets import caching, source_files
 from budgets.importing import bulk
 from budgets.importing.planning import ImportPlan, plan_import
 from budgets.importing.problems import ImportRefused, Problem
@@ -142,6 +142,7 @@ def _import_table(
                 unchanged=counts["unchanged"],
             )
             report.event = event
+            source_files.keep(event, data, kind=source.kind)
             if report.plan.has_changes:
                 report.pruned = apply_plan(report.plan, event=event, user=user)
                 report.written = True
