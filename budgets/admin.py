@@ -25,7 +25,6 @@ from budgets.admin_import import (
     UploadImportForm,
     UploadImportMixin,
 )
-from budgets.admin_reorganisation import EarlierLinkInline, record_reorganisation
 from budgets.models import (
     Department,
     FiscalYear,
@@ -111,7 +110,6 @@ class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
-    actions = [record_reorganisation]
 
 
 @admin.register(Section)
@@ -272,7 +270,6 @@ class ProjectAdmin(
     raw_id_fields = ("lineage",)
     readonly_fields = ("created_at", "updated_at", "version")
     history_list_display = ("budgeted", "requested", "import_event")
-    inlines = [EarlierLinkInline]
     fieldsets = (
         (
             None,

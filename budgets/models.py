@@ -29,6 +29,13 @@ AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup
 AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
 
 
+def source_storage():
+    """Where imports keep the files they read (settings.STORAGES["sources"])."""
+    from django.core.files.storage import storages
+
+    return storages["sources"]
+
+
 class ImportEvent(models.Model):
     """One import of a year's table: which file, who, when, what it did."""
 
@@ -55,6 +62,14 @@ class ImportEvent(models.Model):
     unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
     deleted = models.PositiveIntegerField(_("削除"), default=0)
     created_at = models.DateTimeField(_("実行日時"), auto_now_add=True)
+    source = models.FileField(
+        _("読んだファイル"),
+        storage=source_storage,
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("取り込みが読んだファイルそのもの（SHA-256 で名付けて保管）"),
+    )
 
     class Meta:
         verbose_name = _("取り込み記録")
