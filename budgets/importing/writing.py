@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +12,13 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import pre_create_historical_record
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from budgets import eras
 from budgets.importing import bulk
 from budgets.importing.planning import ImportPlan, YearPlan
 from budgets.importing.rows import ProjectRow
 from budgets.models import (
-    AMOUNT_FIELDS,
     Department,
     FiscalYear,
     ImportEvent,
@@ -80,13 +79,7 @@ class _Writer:
         built and written a batch at a time, so memory does not grow with the table.
         """
         now = connection.ops.adapt_datetimefield_value(self.now)
-        history = {
-            "history_date": now,
-            "history_change_reason": self.history["default_change_reason"],
-            "history_type": "+",
-            "history_user_id": getattr(self.user, "pk", None),
-            "import_event_id": self.event.pk,
-        }
+        history = self._history_columns("+")
         for batch in bulk.batches(rows, bulk.BATCH_SIZE):
             for row in batch:
                 row["created_at"] = row["updated_at"] = now
@@ -95,11 +88,37 @@ class _Writer:
                 Project, history, fiscal_year.pk, [row["no"] for row in batch]
             )
 
-    def update(self, model, objects: list, fields: list[str]) -> None:
-        if objects:
-            bulk_update_with_history(
-                objects, model, fields, batch_size=500, **self.history
+    def update_projects(
+        self, fiscal_year: FiscalYear, changes: Iterable[tuple[int, dict]]
+    ) -> None:
+        """Update changed projects ((No, values with the id) pairs), then copy them
+        into history, a batch at a time.
+
+        Each project's version goes up by one; its history record is copied from
+        the updated row as a first import's is (bulk.update_rows says why not
+        bulk_update_with_history).
+        """
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        history = self._history_columns("~")
+        for batch in bulk.batches(changes, bulk.BATCH_SIZE):
+            for _no, values in batch:
+                values["updated_at"] = now
+            bulk.update_rows(
+                Project, [values for _no, values in batch], increment=("version",)
             )
+            bulk.copy_into_history(
+                Project, history, fiscal_year.pk, [no for no, _values in batch]
+            )
+
+    def _history_columns(self, history_type: str) -> dict[str, Any]:
+        """The history's own columns, the same for every record of this import."""
+        return {
+            "history_date": connection.ops.adapt_datetimefield_value(self.now),
+            "history_change_reason": self.history["default_change_reason"],
+            "history_type": history_type,
+            "history_user_id": getattr(self.user, "pk", None),
+            "import_event_id": self.event.pk,
+        }
 
 
 def apply_plan(plan: ImportPlan, *, event: ImportEvent, user=None) -> int:
@@ -145,7 +164,9 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                 for row in year_plan.new
             ),
         )
-        _update_projects(year_plan, theme_ids, section_ids, writer)
+        writer.update_projects(
+            fiscal_year, _changed_values(year_plan, theme_ids, section_ids, writer.now)
+        )
         if plan.prune and year_plan.missing:
             pruned += _prune(year_plan, writer)
     return pruned
@@ -218,34 +239,16 @@ def _project_values(
     }
 
 
-UPDATED_FIELDS = [
-    "theme",
-    "section",
-    "name",
-    "category",
-    "description",
-    *AMOUNT_FIELDS,
-    "search_text",
-    "updated_at",
-    "version",
-]
-
-
-def _update_projects(year_plan: YearPlan, theme_ids, section_ids, writer) -> None:
-    changes = {change.project_id: change.row for change in year_plan.changed}
-    ids = list(changes)
-    for start in range(0, len(ids), bulk.BATCH_SIZE):
-        # whole rows, so every history record holds the complete new version
-        batch = ids[start : start + bulk.BATCH_SIZE]
-        projects = list(Project.objects.filter(pk__in=batch))
-        for project in projects:
-            values = _project_values(
-                changes[project.pk], theme_ids, section_ids, writer.now
-            )
-            for name, value in values.items():
-                setattr(project, name, value)
-            project.version += 1
-        writer.update(Project, projects, UPDATED_FIELDS)
+def _changed_values(
+    year_plan: YearPlan, theme_ids, section_ids, now
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(No, the whole new row with its id) of each changed project, so that every
+    history record holds the complete new version."""
+    for change in year_plan.changed:
+        values = _project_values(
+            change.row, theme_ids, section_ids, now, id=change.project_id
+        )
+        yield change.row.no, values
 
 
 def search_text(row: ProjectRow) -> str:
