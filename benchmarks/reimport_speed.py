@@ -74,9 +74,10 @@ def child(args: argparse.Namespace) -> dict:
     return result
 
 
-def _run_child(database_url: str, files: list[str], rows: int) -> dict:
-    command = [sys.executable, __file__, "--child", "--database-url", database_url]
-    command += ["--first", files[0], "--second", files[1], "--rows", str(rows)]
+def run_child(script: str, mode: str, database_url: str, extra, rows: int) -> dict:
+    """Run ``script --child mode`` on a database; return the JSON it printed."""
+    command = [sys.executable, script, "--child", mode, "--database-url", database_url]
+    command += [*extra, "--rows", str(rows)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     lines = [
@@ -156,7 +157,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["import"], help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--first", help=argparse.SUPPRESS)
     parser.add_argument("--second", help=argparse.SUPPRESS)
@@ -179,7 +180,8 @@ def main() -> int:
         for label, store in databases.items():
             for attempt in range(args.repeat):
                 url = store.fresh(f"reimport_{attempt}")
-                result = _run_child(url, files, args.rows)
+                extra = ["--first", files[0], "--second", files[1]]
+                result = run_child(__file__, "import", url, extra, args.rows)
                 store.drop(url)
                 ratio = result["changed_s"] / result["first_s"]
                 verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
