@@ -62,6 +62,14 @@ def header_mapping(cells: Sequence[Any]) -> dict[int, str] | None:
     return None
 
 
+def duplicate_columns(mapping: dict[int, str]) -> dict[str, list[int]]:
+    """The keys a header names more than once -> their column indexes."""
+    indexes: dict[str, list[int]] = {}
+    for index, key in sorted(mapping.items()):
+        indexes.setdefault(key, []).append(index)
+    return {key: found for key, found in indexes.items() if len(found) > 1}
+
+
 def missing_columns(mapping: dict[int, str]) -> list[str]:
     """The keys of required columns a header lacks."""
     keys = set(mapping.values())

@@ -118,7 +118,7 @@ def _import_table(
         return report
     report.source_kind, report.encoding = source.kind, source.encoding
     table = parse_table(source, year=year, accept_rounded_totals=accept_rounded_totals)
-    report.warnings = list(table.warnings)
+    report.warnings = [*source.warnings, *table.warnings]
     source.rows.clear()  # parsed: the raw cells are no longer needed
     if table.problems:
         report.problems = table.problems

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
+from budgets.importing import xlsx
 from budgets.importing.problems import ImportRefused, Problem
 
 
@@ -26,6 +27,8 @@ class Source:
     kind: str  # "text", "csv", "xlsx" or "pdf"
     encoding: str | None
     rows: list[SourceRow]
+    # what the reader skipped and the clerk is shown (a hidden sheet); not stopping
+    warnings: list[Problem] = field(default_factory=list)
     # PDF: each line's page and its line on that page, counted from the page's top
     pages: dict[int, tuple[int, int]] = field(default_factory=dict)
 
@@ -60,6 +63,10 @@ def read_source(data: bytes) -> Source:
         from budgets.importing.pdf import read_pdf  # pdf.py builds on this module
 
         return read_pdf(data)
+    return _read_text(data)
+
+
+def _read_text(data: bytes) -> Source:
     text, encoding = _decode(data)
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
@@ -68,8 +75,30 @@ def read_source(data: bytes) -> Source:
             SourceRow(number, line.split("\t"))
             for number, line in enumerate(lines, start=1)
         ]
-        return Source("text", encoding, rows)
-    return Source("csv", encoding, _read_csv(text))
+        source = Source("text", encoding, rows)
+    else:
+        source = Source("csv", encoding, _read_csv(text))
+    if "\x00" in text:
+        raise ImportRefused(_nul_problems(source))
+    return source
+
+
+def _nul_problems(source: Source) -> list[Problem]:
+    """Every cell holding a NUL (the binary sniff reads only the file's start)."""
+    return [
+        Problem(
+            _(
+                "NUL 文字（\\0）が含まれています。データベースに保存できないため"
+                "拒否します。ファイルが壊れていないか確かめてください。"
+            ),
+            row.line,
+            get_column_letter(index),
+            cell.replace("\x00", "\\0")[:40],
+        )
+        for row in source.rows
+        for index, cell in enumerate(row.cells, start=1)
+        if "\x00" in cell
+    ]
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -120,22 +149,7 @@ def _read_csv(text: str) -> list[SourceRow]:
 
 
 def _read_xlsx(data: bytes) -> Source:
-    import openpyxl  # installed with tablib[xlsx], which the admin's XLSX export uses
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportRefused(
-            [Problem(_("XLSX ファイルとして開けません: %(error)s") % {"error": error})]
-        ) from error
-    try:
-        sheet = book.worksheets[0]
-        rows = [
-            SourceRow(number, list(cells))
-            for number, cells in enumerate(
-                sheet.iter_rows(min_row=1, values_only=True), start=1
-            )
-        ]
-    finally:
-        book.close()
-    return Source("xlsx", None, rows)
+    table = xlsx.read_workbook(data)
+    rows = [SourceRow(line, cells) for line, cells in table.rows]
+    warnings = [Problem(note) for note in table.notes]
+    return Source("xlsx", None, rows, warnings=warnings)

@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from budgets import eras
 from budgets.importing import layout, totals
 from budgets.importing.cells import cell_texts
-from budgets.importing.headers import COLUMN_LABELS, missing_columns
+from budgets.importing.headers import (
+    COLUMN_LABELS,
+    duplicate_columns,
+    missing_columns,
+)
 from budgets.importing.problems import Problems
 from budgets.importing.rows import ProjectRow, parse_project_row
 from budgets.importing.sources import Source, SourceRow
@@ -133,6 +138,19 @@ def _start_columns(
         )
     for key in missing_columns(mapping):
         problems.add(_("見出し行にこの列がありません。"), line, COLUMN_LABELS[key])
+    for key, indexes in duplicate_columns(mapping).items():
+        problems.add(
+            _(
+                "この列が %(count)s つあります（%(columns)s 列）。どれを取り込むか"
+                "決められません。1 つを残して削除するか、名前を直してください。"
+            )
+            % {
+                "count": len(indexes),
+                "columns": "・".join(get_column_letter(i + 1) for i in indexes),
+            },
+            line,
+            COLUMN_LABELS[key],
+        )
     walk.mapping = mapping
     walk.width = max(mapping) + 1
     walk.unmapped = [i for i in range(walk.width) if i not in mapping]
