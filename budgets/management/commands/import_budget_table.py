@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets import eras
@@ -12,6 +13,10 @@ class Command(BaseCommand):
         "UTF-8/BOM/cp932, or XLSX). "
         "Nothing is written when any row is bad."
     )
+    # Only the checks an import depends on: all of them import the URL conf and
+    # the API stack first, about 1.5 s of a clerk's wait (benchmarks/import_speed.py
+    # prints the start-up). `manage.py check` and the test suite run the others.
+    requires_system_checks = [Tags.models, Tags.database]
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
