@@ -10,7 +10,7 @@ class BudgetsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from budgets import caching, uploads
+        from budgets import caching, opendata_build, uploads
 
         uploads.make_folders()
         # The public data: a change to any of these makes the cached pages stale.
@@ -29,3 +29,7 @@ class BudgetsConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"budgets-cache-{signal is post_save}-{name}",
                 )
+        # ... and the files of /data/ are built anew, outside the request.
+        caching.data_version_bumped.connect(
+            opendata_build.build_after_change, dispatch_uid="budgets-open-data-build"
+        )

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.functions import Greatest
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -42,6 +43,9 @@ from django.utils.translation import get_language
 from budgets.models import DataVersion
 
 PAGE_KEY_PREFIX = "budgets:page:"
+# Sent once a committed change has raised the data version (budgets.opendata_build
+# rebuilds the files of /data/ on it).
+data_version_bumped = Signal()
 # Where the code that shapes a page lives: a change there (a deploy) is a new page.
 _CODE_DIRS = ("budgets", "templates", "locale", "static", "config")
 _CODE_SUFFIXES = {".py", ".html", ".mo", ".css", ".js", ".svg"}
@@ -89,7 +93,7 @@ _local_pages = _LocalPages()
 _seen: tuple[float, int] | None = None
 
 
-def _read_data_version() -> int:
+def read_data_version() -> int:
     """Return the data version in the database (one query); make its row if missing."""
     row, _ = DataVersion.objects.get_or_create(
         pk=1, defaults={"version": time.time_ns()}
@@ -111,7 +115,7 @@ def data_version() -> int:
     seen = _seen
     if seen and time.monotonic() - seen[0] < settings.PAGE_CACHE_VERSION_SECONDS:
         return seen[1]
-    return _remember(_read_data_version())
+    return _remember(read_data_version())
 
 
 def bump_data_version() -> int:
@@ -124,7 +128,7 @@ def bump_data_version() -> int:
             output_field=models.BigIntegerField(),
         )
     )
-    return _remember(_read_data_version())
+    return _remember(read_data_version())
 
 
 def forget_local_copies() -> None:
@@ -167,6 +171,7 @@ class BumpOnCommit:
     def __call__(self) -> None:
         self.done = True
         bump_data_version()
+        data_version_bumped.send(sender=BumpOnCommit)
 
 
 def _bump_pending(using: str | None) -> bool:

@@ -83,7 +83,7 @@ def _cell_rule(column: columns.Column) -> Callable[[Any], str | int] | None:
     return None
 
 
-class _Line:
+class LineText:
     """A file-like target for csv.writer that hands back what was written."""
 
     def write(self, value: str) -> str:
@@ -96,7 +96,7 @@ def csv_chunks(queryset: QuerySet[Project], *, backup: bool = False) -> Iterator
     ``backup`` adds each year's title and published flag and each project's lineage,
     which the importer reads back, so a backup restores exactly.
     """
-    writer = csv.writer(_Line())
+    writer = csv.writer(LineText())
     yield BOM + writer.writerow(BACKUP_HEADER if backup else CSV_HEADER)
     for row in project_rows(queryset, backup=backup):
         yield writer.writerow(row)

@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from budgets import columns
@@ -40,6 +42,7 @@ from budgets.exporting import (
     COLUMNS,
     CSV_HEADER,
     FORMULA_PREFIXES,
+    LineText,
     neutralise,
     project_rows,
 )
@@ -180,68 +183,103 @@ def cp932_replacements(queryset: QuerySet[Project]) -> list[Replacement]:
     return sorted(found, key=lambda r: (r.year, r.no, r.column, r.original))
 
 
-def cp932_csv(queryset: QuerySet[Project]) -> bytes:
-    """Return the CSV in cp932: same header, rows and amounts as the UTF-8 CSV."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+def cp932_chunks(queryset: QuerySet[Project]) -> Iterator[bytes]:
+    """Yield the CSV in cp932, line by line: same header, rows and amounts as the
+    UTF-8 CSV (without its BOM), each missing character replaced as documented."""
+    writer = csv.writer(LineText())
+    yield writer.writerow(CSV_HEADER).encode(CP932)
     for row in project_rows(queryset):
-        writer.writerow(
+        yield writer.writerow(
             [
-                neutralise(to_cp932_text(cell)) if isinstance(cell, str) else cell
+                neutralise(to_cp932_text(cell))
+                if isinstance(cell, str)
+                else cell
                 for cell in row
             ]
-        )
-    return buffer.getvalue().encode(CP932)
+        ).encode(CP932)
+
+
+def cp932_csv(queryset: QuerySet[Project]) -> bytes:
+    """Return the CSV in cp932 (``cp932_chunks`` joined)."""
+    return b"".join(cp932_chunks(queryset))
 
 
 # --- XLSX ------------------------------------------------------------------
 
 _SAFE_TEXT = "s"  # openpyxl's data type of a plain string cell
+_WIDTHS = dict(zip("ABCDEFGHI", (8, 8, 30, 6, 20, 20, 30, 12, 60), strict=True))
 
 
-def _text_cell(cell, value: str) -> None:
-    """Store value as text, never a formula, shown as written (=1+1 stays =1+1)."""
-    cell.value = value
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    """A text cell, never a formula, shown as written (=1+1 stays =1+1)."""
+    cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = _SAFE_TEXT
     if value.startswith(FORMULA_PREFIXES):
         cell.quotePrefix = True
+    return cell
+
+
+class _RowCells:
+    """Turn each record into a sheet row, styled as the workbook shows it.
+
+    Plain values where openpyxl keeps them as they are; a styled cell (written
+    before the next row is made) for amounts and formula-like text.
+    """
+
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+        self.keys = [column.key for column in DICTIONARY]
+        self.amounts = {column.key for column in DICTIONARY if column.is_amount}
+
+    def __call__(self, record: dict[str, Any]) -> list:
+        return [self.cell(key, record[key]) for key in self.keys]
+
+    def cell(self, key: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if key == "category":
+            value = CATEGORY_WORDS[value]
+        if isinstance(value, str):
+            # a plain str is a text cell, unless openpyxl reads it as a formula
+            if value.startswith(FORMULA_PREFIXES):
+                return _text_cell(self.sheet, value)
+            return value
+        if key in self.amounts:
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.number_format = "#,##0"
+            return cell
+        return value
+
+
+def write_xlsx(queryset: QuerySet[Project], target: str | IO[bytes]) -> None:
+    """Write the projects as an XLSX workbook, row by row (openpyxl's write-only
+    mode): the table, then the dictionary."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("事業一覧")
+    sheet.freeze_panes = "A2"
+    for letter, width in _WIDTHS.items():
+        sheet.column_dimensions[letter].width = width
+    header = [_text_cell(sheet, text) for text in CSV_HEADER]
+    for cell in header:
+        cell.font = Font(bold=True)
+    sheet.append(header)
+    row_cells = _RowCells(sheet)
+    for record in records(queryset):
+        sheet.append(row_cells(record))
+    _dictionary_sheet(workbook.create_sheet("項目の説明"))
+    workbook.save(target)
 
 
 def xlsx(queryset: QuerySet[Project]) -> bytes:
-    """Return the projects as an XLSX workbook: the table, then the dictionary."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "事業一覧"
-    sheet.append(CSV_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row_number, record in enumerate(records(queryset), start=2):
-        for column_number, column in enumerate(DICTIONARY, start=1):
-            value = record[column.key]
-            cell = sheet.cell(row=row_number, column=column_number)
-            if value is None:
-                continue
-            if column.key == "category":
-                value = CATEGORY_WORDS[value]
-            if isinstance(value, str):
-                _text_cell(cell, value)
-            else:
-                cell.value = value
-                if column.is_amount:
-                    cell.number_format = "#,##0"
-    sheet.freeze_panes = "A2"
-    for letter, width in zip(
-        "ABCDEFGHI", (8, 8, 30, 6, 20, 20, 30, 12, 60), strict=True
-    ):
-        sheet.column_dimensions[letter].width = width
-    _dictionary_sheet(workbook.create_sheet("項目の説明"))
+    """Return the projects as an XLSX workbook (``write_xlsx`` in memory)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(queryset, buffer)
     return buffer.getvalue()
 
 
 def _dictionary_sheet(sheet) -> None:
+    for letter, width in zip("ABCD", (28, 60, 60, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
     for label, value in (
         ("表題", TITLE),
         ("出典の表示", ATTRIBUTION),
@@ -253,24 +291,20 @@ def _dictionary_sheet(sheet) -> None:
     sheet.append([])
     sheet.append(["列", "意味", "Meaning", "単位 / Unit"])
     for column in DICTIONARY:
-        row = sheet.max_row + 1
-        for number, value in enumerate(
-            (column.header, column.ja, column.en, column.unit_ja), start=1
-        ):
-            _text_cell(sheet.cell(row=row, column=number), value)
-    for letter, width in zip("ABCD", (28, 60, 60, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
+        sheet.append(
+            [
+                _text_cell(sheet, value)
+                for value in (column.header, column.ja, column.en, column.unit_ja)
+            ]
+        )
 
 
 # --- JSON ------------------------------------------------------------------
 
 
-def json_document(queryset: QuerySet[Project], *, years: Sequence[int]) -> dict:
-    """Return the projects with the dictionary, licence and attribution around them."""
-    projects = []
-    for record in records(queryset):
-        record["category_label"] = CATEGORY_WORDS[record["category"]]
-        projects.append(record)
+def json_head(years: Sequence[int]) -> dict:
+    """Return the JSON document without its projects: the dictionary, licence and
+    attribution around them."""
     return {
         "title": TITLE,
         "years": list(years),
@@ -288,8 +322,29 @@ def json_document(queryset: QuerySet[Project], *, years: Sequence[int]) -> dict:
             }
             for column in DICTIONARY
         ],
-        "projects": projects,
+        "projects": [],
     }
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_EMPTY_TAIL = "[]\n}"
+
+
+def json_chunks(queryset: QuerySet[Project], *, years: Sequence[int]) -> Iterator[str]:
+    """Yield the JSON document project by project: the same text as
+    ``json.dumps(document, ensure_ascii=False, indent=1)`` of the whole document,
+    "projects" being its last key."""
+    text = json.dumps(json_head(years), ensure_ascii=False, indent=1)
+    head = text.removesuffix(_EMPTY_TAIL)
+    separator = "[\n"
+    for record in records(queryset):
+        record["category_label"] = CATEGORY_WORDS[record["category"]]
+        members = ",\n".join(
+            f"   {_encode(key)}: {_encode(value)}" for key, value in record.items()
+        )
+        yield f"{head}{separator}  {{\n{members}\n  }}"
+        head, separator = "", ",\n"
+    yield head + _EMPTY_TAIL if head else "\n ]\n}"
 
 
 # --- datapackage.json ------------------------------------------------------

@@ -1,23 +1,27 @@
 """/data/: the download page, the files of every published year, datapackage.json.
 
-Served through ``budgets.caching`` like the other public pages: each page and file is
-built once per data version, then sent from the cache, with ETag and 304s.
+The page and datapackage.json are served through ``budgets.caching`` like the other
+public pages. The files are sent from their build (``budgets.opendata_build``: built
+once per data version outside the request) with the build's version as ETag; without
+a build to send they are made in the request (streamed, flat in memory) and kept in
+the page cache.
 """
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
+from django.conf import settings
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
-from budgets import opendata
-from budgets.caching import CachedPageMixin
-from budgets.exporting import csv_chunks
+from budgets import downloads, opendata, opendata_build
+from budgets.caching import CachedPageMixin, data_version
 
 OPEN = {"Access-Control-Allow-Origin": "*"}  # open data: any site may fetch it
 
@@ -31,10 +35,7 @@ class OpenFileMixin(CachedPageMixin):
 
         @wraps(view)
         def open_to_all(request, *args, **kwargs):
-            response = view(request, *args, **kwargs)
-            for header, value in OPEN.items():
-                response[header] = value
-            return response
+            return _open(view(request, *args, **kwargs))
 
         return open_to_all
 
@@ -92,8 +93,9 @@ def _files(year: int | None) -> list[dict]:
     ]
 
 
-class DownloadView(OpenFileMixin, View):
-    """One published year (or all of them) in one format."""
+class LiveDownloadView(OpenFileMixin, View):
+    """A file of /data/ made in the request (no build to send): CSV and JSON
+    streamed, a workbook from a temporary file; kept in the page cache."""
 
     def get(self, request, year: str, fmt: str):
         if year == "all":
@@ -105,31 +107,84 @@ class DownloadView(OpenFileMixin, View):
         if not opendata.published_years().filter(year__in=years).exists():
             raise Http404
         projects = opendata.projects_of(number)
-        name = opendata.filename(number, fmt)
         if fmt == "csv":
-            response = StreamingHttpResponse(
-                csv_chunks(projects), content_type="text/csv; charset=utf-8"
-            )
+            response = downloads.csv_response(projects)
         elif fmt == "cp932.csv":
-            response = HttpResponse(
-                opendata.cp932_csv(projects),
-                content_type=f"text/csv; charset={opendata.CP932_CHARSET}",
-            )
+            response = downloads.cp932_response(projects)
         elif fmt == "xlsx":
-            response = HttpResponse(
-                opendata.xlsx(projects), content_type=opendata.XLSX_CONTENT_TYPE
+            response = downloads.xlsx_or_csv_page(
+                request, projects, csv_url=_file_url(year, "csv")
             )
         else:
-            response = HttpResponse(
-                json.dumps(
-                    opendata.json_document(projects, years=years),
-                    ensure_ascii=False,
-                    indent=1,
-                ),
-                content_type="application/json; charset=utf-8",
+            response = downloads.json_response(projects, years=years)
+        if response.status_code != 200:  # the page that points to the CSV
+            return response
+        return downloads.attach(response, opendata.filename(number, fmt))
+
+
+class DownloadView(View):
+    """One published year (or all of them) in one format, sent from the build of
+    the data (``budgets.opendata_build``); made in the request while there is no
+    build to send, and a build started then."""
+
+    live = staticmethod(LiveDownloadView.as_view())
+
+    def get(self, request, year: str, fmt: str):
+        version = data_version()
+        build = opendata_build.build_to_serve(version)
+        if build is None:
+            _build_soon(version)
+            return self.live(request, year=year, fmt=fmt)
+        return _open(_built_file(request, build, year, fmt))
+
+
+_builds_started: set[int] = set()  # the data versions this process asked to build
+
+
+def _build_soon(version: int) -> None:
+    if settings.OPEN_DATA_BUILD_AFTER_CHANGE and version not in _builds_started:
+        _builds_started.add(version)
+        opendata_build.start_build()
+
+
+def _built_file(request, build: opendata_build.Build, year: str, fmt: str):
+    """The file from the build, with the build's own version in its ETag and
+    ``X-Data-Version`` (the previous build while the next is written)."""
+    name = opendata.filename(None if year == "all" else int(year), fmt)
+    path = build.file(name)
+    if path is None:
+        if name in build.too_many_rows:
+            return downloads.too_many_rows(
+                request,
+                rows=build.too_many_rows[name],
+                limit=opendata_build.EXCEL_MAX_ROWS - 1,
+                csv_url=_file_url(year, "csv"),
             )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        raise Http404
+    etag = f'"{build.name}"'
+    last_modified = build.version // 10**9
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = FileResponse(
+            path.open("rb"), content_type=downloads.CONTENT_TYPES[fmt]
+        )
+        downloads.attach(response, name)
+    if response.status_code in (200, 304):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        response["X-Data-Version"] = str(build.version)
+        patch_cache_control(response, public=True, no_cache=True)
+    return response
+
+
+def _file_url(year: str | int, fmt: str) -> str:
+    return reverse("opendata:file", kwargs={"year": str(year), "fmt": fmt})
+
+
+def _open(response):
+    for header, value in OPEN.items():
+        response[header] = value
+    return response
 
 
 class DataPackageView(OpenFileMixin, View):

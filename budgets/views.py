@@ -12,9 +12,9 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -24,9 +24,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from budgets import opendata
+from budgets import downloads, opendata
 from budgets.caching import CachedPageMixin
-from budgets.exporting import csv_chunks
 from budgets.filters import ProjectFilter
 from budgets.models import Department, FiscalYear, Project, Theme
 
@@ -109,7 +108,8 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
 
 
 class ProjectCSVView(CachedPageMixin, FilterView):
-    """The list's CSV: the same filters as /projects/, every matching row, streamed."""
+    """The list's CSV: the same filters as /projects/, every matching row, streamed
+    (or its workbook, see ``budgets.downloads``)."""
 
     filterset_class = ProjectFilter
     queryset = Project.objects.published()
@@ -132,20 +132,18 @@ class ProjectCSVView(CachedPageMixin, FilterView):
         year = filterset.is_bound and filterset.form.cleaned_data.get("year")
         encoding = request.GET.get("encoding", "utf-8").lower()
         if self.download == "xlsx":
-            response = HttpResponse(
-                opendata.xlsx(filterset.qs), content_type=opendata.XLSX_CONTENT_TYPE
+            csv_url = reverse("budgets:project_csv")
+            if request.GET:
+                csv_url += "?" + request.GET.urlencode()
+            response = downloads.xlsx_or_csv_page(
+                request, filterset.qs, csv_url=csv_url
             )
             fmt = "xlsx"
         elif encoding in ("cp932", "shift_jis", "sjis"):
-            response = HttpResponse(
-                opendata.cp932_csv(filterset.qs),
-                content_type=f"text/csv; charset={opendata.CP932_CHARSET}",
-            )
+            response = downloads.cp932_response(filterset.qs)
             fmt = "cp932.csv"
         elif encoding in ("utf-8", "utf8"):
-            response = StreamingHttpResponse(
-                csv_chunks(filterset.qs), content_type="text/csv; charset=utf-8"
-            )
+            response = downloads.csv_response(filterset.qs)
             fmt = "csv"
         else:
             return HttpResponse(
@@ -153,10 +151,11 @@ class ProjectCSVView(CachedPageMixin, FilterView):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
+        if response.status_code != 200:  # the page that points to the CSV
+            return response
         # the names /data/ gives the same files
         filename = opendata.filename(year.year if year else None, fmt)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return downloads.attach(response, filename)
 
 
 class ProjectDetailView(CachedPageMixin, DetailView):

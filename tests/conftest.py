@@ -38,6 +38,15 @@ def private_uploads(settings, tmp_path):
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def private_open_data(settings, tmp_path):
+    """Keep every test's builds of /data/ in a folder of its own, and start no
+    background build (it would read the project's database, not the test's)."""
+    settings.OPEN_DATA_ROOT = tmp_path / "opendata"
+    settings.OPEN_DATA_BUILD_AFTER_CHANGE = False
+    return settings.OPEN_DATA_ROOT
+
+
 @pytest.fixture
 def seed_bytes() -> bytes:
     return SEED.read_bytes()

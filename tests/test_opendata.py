@@ -323,8 +323,9 @@ def test_a_year_published_later_is_in_the_cached_all_years_file_at_once(
     )
 
     assert after.status_code == 200
-    assert json.loads(after.content)["years"] == [2021, 2022]
-    assert "翌年度の事業" in after.content.decode()
+    data = body(after)
+    assert json.loads(data)["years"] == [2021, 2022]
+    assert "翌年度の事業" in data.decode()
     assert "minato-budget-2022.xlsx" in client.get("/data/").content.decode()
 
 

@@ -230,7 +230,7 @@ def test_the_list_downloads_as_cp932_csv_for_older_excel(client, fy2021):
         response["Content-Disposition"]
         == 'attachment; filename="minato-budget-all.cp932.csv"'
     )
-    text = response.content.decode("cp932")
+    text = response.getvalue().decode("cp932")
     assert text.splitlines()[0].startswith("年度,施策番号")
     assert len(text.splitlines()) == 11
 
@@ -243,7 +243,7 @@ def test_the_list_downloads_as_xlsx_with_the_same_filters(client, fy2021):
     response = client.get("/projects.xlsx", {"year": "2021", "q": "GIGA"})
 
     assert response.status_code == 200
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.values)
     assert len(rows) == 2
     assert rows[1][6] == "GIGAスクール推進事業"
     assert rows[1][11] == 426_803
