@@ -30,6 +30,7 @@ import os
 import random
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -192,8 +193,46 @@ def sections() -> list[tuple[str, str]]:
     return pairs
 
 
+# What the city's own tables write where the seed happens not to (its R3 list is
+# short and plain): full-width letters, digits and brackets, 「」 and ・, notes, lists.
+FULL_WIDTH = str.maketrans(
+    {chr(code): chr(code + 0xFEE0) for code in range(0x21, 0x7F)} | {" ": "\u3000"}
+)
+NAME_SUFFIXES = ("（仮称）", "（拡充）", "・運営支援", "（第２期）", "")
+NOTES = (
+    "（令和３年度から実施）",
+    "※詳細は「港区基本計画」のとおり。",
+    "①相談体制の充実、②情報発信の強化、③関係機関との連携を図ります。",
+    "対象者は区内在住・在勤・在学の方（約１，２００人）です。",
+    "なお、東京２０２０大会の延期に伴い、実施時期を見直します。",
+)
+
+
+def citylike(text: str, rng: random.Random) -> str:
+    """The seed's text as the city writes it half the time: full-width forms."""
+    return text.translate(FULL_WIDTH) if rng.random() < 0.5 else text
+
+
+def city_name(template: str, cycle: int, rng: random.Random) -> str:
+    name = citylike(template, rng) + rng.choice(NAME_SUFFIXES)
+    return name if cycle == 0 else f"{name}（その{cycle + 1}）"
+
+
+def city_description(
+    template: str, name: str, seed_projects: list, rng: random.Random
+) -> str:
+    """A description as long and mixed as the city's: the seed's, quoting the
+    project's name in 「」, often longer, often with a note or a numbered list."""
+    parts = [f"「{name}」について、", citylike(template, rng)]
+    for _more in range(rng.choice((0, 0, 1, 2))):
+        parts.append(citylike(seed_projects[rng.randrange(len(seed_projects))][5], rng))
+    if rng.random() < 0.6:
+        parts.append(rng.choice(NOTES))
+    return "".join(parts)
+
+
 def generate_rows(n: int, *, seed: int = 20210401) -> list[Row]:
-    """N project rows: the seed's names and descriptions cycled, No 1..N."""
+    """N project rows built from the seed's own, No 1..N (benchmarks/README.md)."""
     rng = random.Random(seed)
     seed_themes, seed_projects = seed_table()
     themes = [*seed_themes, *EXTRA_THEMES]
@@ -203,11 +242,8 @@ def generate_rows(n: int, *, seed: int = 20210401) -> list[Row]:
     rows: list[Row] = []
     for index in range(n):
         template = seed_projects[index % len(seed_projects)]
-        cycle = index // len(seed_projects)
-        name = template[3] if cycle == 0 else f"{template[3]}（その{cycle + 1}）"
-        description = template[5]
-        if rng.random() < 0.3:  # some longer descriptions, as real tables have
-            description += seed_projects[rng.randrange(len(seed_projects))][5]
+        name = city_name(template[3], index // len(seed_projects), rng)
+        description = city_description(template[5], name, seed_projects, rng)
         department, section = pairs[order[index % len(pairs)]]
         requested = int(10 ** rng.uniform(2, 6.8))
         budgeted = int(requested * rng.uniform(0.6, 1.0))
@@ -242,11 +278,14 @@ def _thousands(amount: int | None) -> str:
 
 
 def to_text(rows: Sequence[Row]) -> bytes:
-    """The PDF-copied layout: page headers every 25 rows, theme rows, tabs."""
+    """The PDF-copied layout: title block and page number on every page of 25 rows,
+    theme rows, tabs."""
     lines: list[str] = []
     theme = 0
     for index, row in enumerate(rows):
         if index % ROWS_PER_PAGE == 0:
+            if index:
+                lines += ["", f"- {index // ROWS_PER_PAGE} -"]
             lines += ["", "", TITLE, "", UNIT, "", "\t".join(TEXT_HEADER)]
         if row.theme_number != theme:
             theme = row.theme_number
@@ -270,38 +309,31 @@ def to_text(rows: Sequence[Row]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def csv_header() -> tuple[str, ...]:
-    """The project's CSV header: budgets.columns, readable before Django is set up."""
+AMOUNTS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
+
+
+def csv_columns() -> tuple[tuple[str, str], ...]:
+    """The project's CSV columns (key, header): budgets.columns, readable before
+    Django is set up."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from budgets.columns import CSV_HEADER
+    from budgets.columns import OPEN_DATA
 
-    return CSV_HEADER
+    return tuple((column.key, column.header) for column in OPEN_DATA)
 
 
 def to_csv(rows: Sequence[Row]) -> bytes:
-    """The project's CSV, as budgets.exporting.csv_chunks writes it."""
+    """The project's CSV, as budgets.exporting.csv_chunks writes it (a column the
+    synthetic rows have no value for, such as the lineage id, left empty)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(csv_header())
+    columns = csv_columns()
+    writer.writerow([header for _key, header in columns])
     for row in rows:
+        values = {**asdict(row), "year": YEAR}
         writer.writerow(
-            [
-                YEAR,
-                row.theme_number,
-                row.theme_name,
-                row.no,
-                row.department,
-                row.section,
-                row.name,
-                row.category,
-                row.description,
-                row.requested,
-                "" if row.requested_levelup is None else row.requested_levelup,
-                row.budgeted,
-                "" if row.budgeted_levelup is None else row.budgeted_levelup,
-            ]
+            ["" if values.get(key) is None else values[key] for key, _h in columns]
         )
     return buffer.getvalue().encode("utf-8")
 
@@ -417,84 +449,48 @@ def child_import(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def plain_read(data: bytes, fmt: str) -> list[list]:
+    """The floor's read: the file's lines split into cells, amounts to integers."""
+    if fmt == "text":
+        lines = (line.split("\t") for line in data.decode("utf-8").splitlines())
+        rows = [cells for cells in lines if len(cells) == 10 and cells[0].isdecimal()]
+        amounts = range(6, 10)
+    else:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]
+        keys = [key for key, _header in csv_columns()]
+        amounts = [keys.index(key) for key in AMOUNTS]
+    for cells in rows:
+        for index in amounts:
+            amount = cells[index]
+            cells[index] = None if amount in ("-", "") else int(amount.replace(",", ""))
+    return rows
+
+
 def child_floor(args: argparse.Namespace) -> dict[str, Any]:
-    """Insert N rows straight into budgets_project with one executemany()."""
-    _setup_django(Path(args.db))
-    from django.db import connection, transaction
-    from django.utils import timezone
+    """Read the file plainly and executemany() its rows into one plain table.
 
-    from budgets.models import (
-        Department,
-        FiscalYear,
-        Project,
-        ProjectLineage,
-        Section,
-        Theme,
-        project_search_text,
-    )
-
-    rows = generate_rows(args.size)
-    # Not timed: the rows every project points at.
-    fiscal_year = FiscalYear.objects.create(year=YEAR, title=TITLE, is_published=True)
-    theme_ids = {
-        number: Theme.objects.create(fiscal_year=fiscal_year, number=number, name=n).pk
-        for number, n in sorted({(r.theme_number, r.theme_name) for r in rows})
-    }
-    pairs = sorted({(r.department, r.section) for r in rows})
-    departments = {
-        name: Department.objects.create(name=name).pk for name in {d for d, _s in pairs}
-    }
-    section_ids = {
-        (d, s): Section.objects.create(department_id=departments[d], name=s).pk
-        for d, s in pairs
-    }
-    lineages = ProjectLineage.objects.bulk_create(
-        [ProjectLineage() for _row in rows], batch_size=2000
-    )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    category = {NEW: Project.Category.NEW, LEVELUP: Project.Category.LEVELUP}
-    values = [
-        (
-            fiscal_year.pk,
-            theme_ids[row.theme_number],
-            row.no,
-            section_ids[(row.department, row.section)],
-            row.name,
-            category[row.category],
-            row.description,
-            row.requested,
-            row.requested_levelup,
-            row.budgeted,
-            row.budgeted_levelup,
-            lineage.pk,
-            project_search_text(
-                name=row.name,
-                description=row.description,
-                section=row.section,
-                department=row.department,
-            ),
-            1,
-            now,
-            now,
-        )
-        for row, lineage in zip(rows, lineages, strict=True)
-    ]
-    columns = (
-        "fiscal_year_id, theme_id, no, section_id, name, category, description, "
-        "requested, requested_levelup, budgeted, budgeted_levelup, lineage_id, "
-        "search_text, version, created_at, updated_at"
-    )
-    sql = (
-        f"INSERT INTO {Project._meta.db_table} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(values[0]))})"
-    )
+    The file's own columns, all of them, into a table of SQLite's own (the
+    project's pragmas, one transaction, the commit included), with no Django.
+    """
+    data = Path(args.data).read_bytes()
+    fmt = "text" if args.data.endswith(".txt") else "csv"
+    connection = sqlite3.connect(args.db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    csv_columns()  # imported before the clock starts
     start, cpu_start = time.perf_counter(), time.process_time()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+    rows = plain_read(data, fmt)
+    columns = ", ".join(f"c{n}" for n in range(len(rows[0])))
+    connection.execute("BEGIN")
+    connection.execute(f"CREATE TABLE floor ({columns})")
+    connection.executemany(
+        f"INSERT INTO floor VALUES ({', '.join(['?'] * len(rows[0]))})", rows
+    )
+    connection.execute("COMMIT")
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
-    if Project.objects.count() != args.size:
-        raise SystemExit("the floor insert did not write every row")
+    if connection.execute("SELECT count(*) FROM floor").fetchone()[0] != args.size:
+        raise SystemExit("the floor did not read and write every row")
     return {"floor_s": seconds, "floor_cpu_s": cpu_seconds}
 
 
@@ -532,6 +528,11 @@ class Measurement:
     @property
     def ratio(self) -> float:
         return self.import_s / self.floor_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU seconds: steadier on a shared machine."""
+        return self.import_cpu_s / self.floor_cpu_s
 
 
 def _child(mode: str, db: Path, extra: list[str], env: dict[str, str]) -> dict:
@@ -576,7 +577,6 @@ def measure(
     env: dict[str, str],
     profile: Path | None,
     trace: bool,
-    floors: dict[int, dict[str, float]],
     repeat: int = 1,
 ) -> Measurement:
     data = WRITERS[fmt](generate_rows(size))
@@ -599,30 +599,55 @@ def measure(
         ),
         key=lambda result: result["import_s"],
     )
-    if size not in floors:  # the same rows in every format: one floor per size
-        floors[size] = min(
-            (
-                _child(
-                    "floor",
-                    _fresh_db(template, workdir, f"floor_{size}_{attempt}"),
-                    ["--size", str(size)],
-                    env,
-                )
-                for attempt in range(repeat)
-            ),
-            key=lambda result: result["floor_s"],
-        )
-    floor = floors[size]
+    floor = min(
+        (
+            _child("floor", workdir / f"floor_{size}_{attempt}.sqlite3", extra, env)
+            for attempt in range(repeat)
+        ),
+        key=lambda result: result["floor_s"],
+    )
     source.unlink()
     for path in workdir.glob("*_*.sqlite3*"):
         path.unlink()
     return Measurement(format=fmt, rows=size, bytes=len(data), **imported, **floor)
 
 
+STARTUP_COMMANDS = {
+    "python -c 'import django'": ["-c", "import django"],
+    "django.setup()": ["-c", "import django; django.setup()"],
+    "manage.py import_budget_table <seed> --dry-run": [
+        "manage.py",
+        "import_budget_table",
+        str(SEED),
+        "--dry-run",
+    ],
+}
+
+
+def measure_startup(template: Path, env: dict[str, str], repeat: int) -> dict:
+    """Wall seconds of each start-up command, best of ``repeat`` (at least 3)."""
+    env = {**env, "DATABASE_URL": f"sqlite:///{template}"}
+    best = {}
+    for label, arguments in STARTUP_COMMANDS.items():
+        times = []
+        for _attempt in range(max(repeat, 3)):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, *arguments],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            times.append(time.perf_counter() - start)
+        best[label] = min(times)
+    return best
+
+
 HEADER = (
     f"{'format':<6} {'rows':>7} {'import s':>9} {'cpu s':>7} {'rows/s':>8} "
     f"{'queries':>8} {'peak MB':>8} {'reimport s':>10} {'re-q':>6} "
-    f"{'floor s':>8} {'ratio':>6}"
+    f"{'floor s':>8} {'ratio':>6} {'cpu ratio':>9}"
 )
 
 
@@ -632,7 +657,7 @@ def format_line(m: Measurement) -> str:
         f"{m.rows_per_s:>8.0f} "
         f"{m.import_queries:>8} {m.peak_mb:>8.0f}"
         f" {m.reimport_s:>10.2f} {m.reimport_queries:>6} {m.floor_s:>8.3f}"
-        f" {m.ratio:>5.1f}x"
+        f" {m.ratio:>5.1f}x {m.cpu_ratio:>8.1f}x"
     )
 
 
@@ -751,7 +776,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     results: list[Measurement] = []
-    floors: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="import_speed_") as tmp:
         workdir = Path(tmp)
         template = _migrated_template(workdir, env)
@@ -767,7 +791,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     env=env,
                     profile=profile,
                     trace=args.tracemalloc,
-                    floors=floors,
                     repeat=args.repeat,
                 )
                 results.append(m)
@@ -780,6 +803,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 if profile is not None:
                     print_profile(profile)
+        startup = measure_startup(template, env, args.repeat)
+    print("start-up, best of 3 or more runs (the seed's 32 rows for the command):")
+    for label, seconds in startup.items():
+        print(f"  {label:<48} {seconds:5.2f} s")
     versions = sorted({m.importing_sha256[:12] for m in results})
     print(f"budgets/importing/ sha256: {', '.join(versions)} (git {_git_head()})")
     if len(versions) > 1:
