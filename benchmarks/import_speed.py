@@ -621,6 +621,8 @@ STARTUP_COMMANDS = {
         str(SEED),
         "--dry-run",
     ],
+    # what the command's start-up was with every system check (before issue 11)
+    "manage.py check (every system check)": ["manage.py", "check"],
 }
 
 
