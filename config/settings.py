@@ -224,6 +224,21 @@ STORAGES["sources"] = {
     },
 }
 
+# --- Downloads and the files of /data/ (budgets/downloads.py, opendata_build.py) ---
+# The files of /data/ are built once per data version (`manage.py build_open_data`,
+# started in the background after every change commits) into this private folder
+# and served from it; the previous build is served while the next one is written.
+OPEN_DATA_ROOT = Path(
+    env("OPEN_DATA_ROOT", default=str(BASE_DIR / "private" / "opendata"))
+)
+OPEN_DATA_BUILD_AFTER_CHANGE = env.bool("OPEN_DATA_BUILD_AFTER_CHANGE", default=True)
+# A workbook is written in the request before its first byte leaves: above this many
+# rows a filtered /projects.xlsx points to the same rows as CSV. 50,000 rows took 15 s
+# on this 2-CPU machine under load (benchmarks/downloads.py), half gunicorn's 30 s
+# timeout; 20,000 keep a wide margin and exceed any real filtered list (a year has a
+# few hundred projects). Excel's own limit is 1,048,576 rows.
+XLSX_MAX_ROWS = env.int("XLSX_MAX_ROWS", default=20_000)
+
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
 SITE_NAME = _("港区 新規事業及びレベルアップ事業一覧")
 
