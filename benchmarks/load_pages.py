@@ -1,7 +1,8 @@
 """Budget day: the public pages under a crowd, against a trivial Django view.
 
 Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
-          [--workers 4] [--connections 20] [--duration 10] [--keep]
+          [--workers 4] [--connections 20] [--duration 10] [--keep] [--reuse]
+          [--random-only] [--repeat N] [--database NAME] [--redis URL]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
@@ -15,7 +16,15 @@ with ``--connections`` clients for ``--duration`` seconds against each URL:
 - ``/``, ``/projects/``, one project page, the latest year's CSV (5,000 rows): the
   pages as a crowd sees them, served from the cache after the first request;
 - every project page at random (``/projects/<year>/<no>/`` over all 100,000): mostly
-  cache misses, so what rendering costs.
+  cache misses, so what rendering costs. Each wrk thread of each round draws its own
+  pages (a seed per thread and round), so two threads never ask for the same pages
+  in step and a round never meets the pages of the one before.
+
+``--random-only`` measures only the baseline and the random project pages;
+``--repeat N`` runs the measurements N times in the same server (the baseline first in
+each round) and prints every round and the spread; ``--reuse`` keeps a database
+already seeded by ``--keep`` instead of building it again. The machine's load average
+is printed before and after.
 
 It prints requests per second, p50 and p99 latency and the ratio of each to the
 baseline, as a Markdown table. Every step is bounded in time; only 127.0.0.1 is used.
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -161,6 +171,50 @@ def forget_cache(url: str, prefix: str) -> None:
         server.delete(*keys)
 
 
+def database_is_seeded(name: str, projects: int) -> bool:
+    """Whether database ``name`` exists and holds ``projects`` projects."""
+    found = subprocess.run(
+        [
+            "psql",
+            f"{SERVER_URL}/{name}",
+            "-tAq",
+            "-c",
+            "SELECT count(*) FROM budgets_project",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return found.returncode == 0 and found.stdout.strip() == str(projects)
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def random_pages_script(
+    directory: Path, *, first_year: int, last_year: int, per_year: int, seed: int
+) -> str:
+    """Write a wrk script asking for project pages at random, a seed per thread."""
+    script = directory / f"random-{seed}.lua"
+    script.write_text(
+        "local counter = 0\n"
+        "function setup(thread)\n"
+        "  counter = counter + 1\n"
+        f'  thread:set("seed", {seed} * 100 + counter)\n'
+        "end\n"
+        "function init(args)\n"
+        "  math.randomseed(seed)\n"
+        "end\n"
+        "request = function()\n"
+        f"  local year = math.random({first_year}, {last_year})\n"
+        f"  local no = math.random(1, {per_year})\n"
+        '  return wrk.format(nil, "/projects/" .. year .. "/" .. no .. "/")\n'
+        "end\n"
+    )
+    return str(script)
+
+
 def run_wrk(
     wrk: str, url: str, *, connections: int, duration: int, script: str = ""
 ) -> tuple[float, float, float, int]:
@@ -206,6 +260,17 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database if already seeded"
+    )
+    parser.add_argument(
+        "--random-only",
+        action="store_true",
+        help="measure only the trivial view and the random project pages",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of measurements")
+    parser.add_argument("--database", default=DATABASE)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -218,32 +283,23 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         # persistent connections, as the README advises for production
-        "DATABASE_URL": f"{SERVER_URL}/{DATABASE}?conn_max_age=60",
-        "REDIS_URL": "redis://127.0.0.1:6379/1",
+        "DATABASE_URL": f"{SERVER_URL}/{args.database}?conn_max_age=60",
+        "REDIS_URL": args.redis,
         "CACHE_KEY_PREFIX": f"load-pages-{os.getpid()}",
         "DEBUG": "false",
         "SECRET_KEY": "load-benchmark-only-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONPATH": str(ROOT),
     }
-    psql(f"DROP DATABASE IF EXISTS {DATABASE}")
-    psql(f"CREATE DATABASE {DATABASE}")
+    print(f"load average before: {load_average()}")
     server = None
     try:
-        manage = [PYTHON, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, timeout=600)
-        started = time.monotonic()
-        subprocess.run(
-            [
-                *(PYTHON, __file__, "--seed-only"),
-                *("--projects", str(args.projects), "--years", str(args.years)),
-            ],
-            check=True,
-            env=env,
-            timeout=1800,
-            cwd=ROOT,
-        )
-        print(f"seed took {time.monotonic() - started:.0f} s")
+        if args.reuse and database_is_seeded(args.database, args.projects):
+            print(f"reusing database {args.database}")
+            migrate = [PYTHON, str(ROOT / "manage.py"), "migrate", "-v0"]
+            subprocess.run(migrate, check=True, env=env, timeout=600)
+        else:
+            build_database(args, env)
         port = free_port()
         server = subprocess.Popen(
             [
@@ -279,37 +335,65 @@ def main() -> None:
             ("project page", f"/projects/{last_year}/1/"),
             (f"CSV ({per_year:,} rows)", f"/projects.csv?year={last_year}"),
         ]
-        script = Path(tempfile.mkdtemp(prefix="load-pages-")) / "random.lua"
-        script.write_text(
-            "math.randomseed(42)\n"
-            "request = function()\n"
-            f"  local year = math.random({last_year - args.years + 1}, {last_year})\n"
-            f"  local no = math.random(1, {per_year})\n"
-            '  return wrk.format(nil, "/projects/" .. year .. "/" .. no .. "/")\n'
-            "end\n"
-        )
+        if args.random_only:
+            pages = pages[:1]
+        scripts = Path(tempfile.mkdtemp(prefix="load-pages-"))
+        run_seed = random.randrange(1, 10**6)
         for _, path in pages:  # warm: the first request of each fills the cache
             urllib.request.urlopen(base + path, timeout=60).read()
 
-        results = []
-        for name, path in [*pages, ("any project page (random)", "RANDOM")]:
-            rate, p50, p99, errors = run_wrk(
-                wrk,
-                base + ("/" if path == "RANDOM" else path),
-                connections=args.connections,
-                duration=args.duration,
-                script=str(script) if path == "RANDOM" else "",
+        rounds = []
+        for round_number in range(args.repeat):
+            script = random_pages_script(
+                scripts,
+                first_year=last_year - args.years + 1,
+                last_year=last_year,
+                per_year=per_year,
+                seed=run_seed + round_number,
             )
-            results.append(Result(name, path, rate, p50, p99, errors))
-            print(f"{name}: {rate:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-        report(results, args)
+            results = []
+            for name, path in [*pages, ("any project page (random)", "RANDOM")]:
+                rate, p50, p99, errors = run_wrk(
+                    wrk,
+                    base + ("/" if path == "RANDOM" else path),
+                    connections=args.connections,
+                    duration=args.duration,
+                    script=script if path == "RANDOM" else "",
+                )
+                results.append(Result(name, path, rate, p50, p99, errors))
+                print(f"{name}: {rate:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+            report(results, args)
+            rounds.append(results)
+        if len(rounds) > 1:
+            report_spread(rounds)
+        print(f"load average after: {load_average()}")
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
         if not args.keep:
-            psql(f"DROP DATABASE IF EXISTS {DATABASE}")
-            forget_cache(env["REDIS_URL"], env["CACHE_KEY_PREFIX"])
+            psql(f"DROP DATABASE IF EXISTS {args.database}")
+        forget_cache(env["REDIS_URL"], env["CACHE_KEY_PREFIX"])
+
+
+def build_database(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Make the database afresh, migrate it and seed it (in a child process)."""
+    psql(f"DROP DATABASE IF EXISTS {args.database}")
+    psql(f"CREATE DATABASE {args.database}")
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, timeout=600)
+    started = time.monotonic()
+    subprocess.run(
+        [
+            *(PYTHON, __file__, "--seed-only"),
+            *("--projects", str(args.projects), "--years", str(args.years)),
+        ],
+        check=True,
+        env=env,
+        timeout=1800,
+        cwd=ROOT,
+    )
+    print(f"seed took {time.monotonic() - started:.0f} s")
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
@@ -327,6 +411,29 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
             f"| {result.name} | {result.requests_per_second:,.0f} "
             f"| {result.requests_per_second / baseline:.2f} "
             f"| {result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.errors} |"
+        )
+
+
+def report_spread(rounds: list[list[Result]]) -> None:
+    """Print, per page, the lowest and highest of the rounds' figures."""
+    print()
+    print(f"spread over {len(rounds)} rounds (lowest – highest):")
+    print()
+    print("| page | req/s | ratio to trivial | p50 ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for index, first in enumerate(rounds[0]):
+        rows = [results[index] for results in rounds]
+        ratios = [
+            row.requests_per_second / results[0].requests_per_second
+            for row, results in zip(rows, rounds, strict=True)
+        ]
+        rates = [row.requests_per_second for row in rows]
+        p50s = [row.p50_ms for row in rows]
+        p99s = [row.p99_ms for row in rows]
+        print(
+            f"| {first.name} | {min(rates):,.0f} – {max(rates):,.0f} "
+            f"| {min(ratios):.2f} – {max(ratios):.2f} "
+            f"| {min(p50s):.1f} – {max(p50s):.1f} | {min(p99s):.1f} – {max(p99s):.1f} |"
         )
 
 

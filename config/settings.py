@@ -158,7 +158,8 @@ PAGE_CACHE_VERSION_SECONDS = env.float("PAGE_CACHE_VERSION_SECONDS", default=1.0
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping one client per process (budgets/redis_cache.py)
+            "BACKEND": "budgets.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="minato-budgets"),
             "TIMEOUT": PAGE_CACHE_SECONDS,
