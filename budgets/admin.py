@@ -14,7 +14,7 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets import source_files
+from budgets import admin_proposals, source_files
 from budgets.admin_guard import (
     VersionGuardAdminMixin,
     VersionGuardForm,
@@ -25,6 +25,7 @@ from budgets.admin_import import (
     UploadImportForm,
     UploadImportMixin,
 )
+from budgets.admin_reorganisation import EarlierLinkInline, record_reorganisation
 from budgets.models import (
     Department,
     FiscalYear,
@@ -110,6 +111,7 @@ class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
+    actions = [record_reorganisation]
 
 
 @admin.register(Section)
@@ -270,6 +272,7 @@ class ProjectAdmin(
     raw_id_fields = ("lineage",)
     readonly_fields = ("created_at", "updated_at", "version")
     history_list_display = ("budgeted", "requested", "import_event")
+    inlines = [EarlierLinkInline]
     fieldsets = (
         (
             None,
@@ -308,7 +311,14 @@ class ProjectAdmin(
         if form is not None and form.is_valid():
             kwargs["publish"] = form.cleaned_data.get("publish", False)
             kwargs["prune"] = form.cleaned_data.get("prune", False)
+            kwargs["decisions"] = admin_proposals.decisions(form.cleaned_data)
         return kwargs
+
+    def create_confirm_form(self, request, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        result = getattr(import_form, "import_result", None)
+        admin_proposals.add_fields(form, getattr(result, "budget_report", None))
+        return form
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)

@@ -125,6 +125,7 @@ class UploadImportMixin(ImportMixin):
             uploads.remove(upload)  # refused: nothing to confirm, nothing kept
             return {"result": result}
         import_form.budget_upload = upload
+        import_form.import_result = result  # for a confirm form built from it
         return {
             "result": result,
             "confirm_form": self.create_confirm_form(request, import_form=import_form),

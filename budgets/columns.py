@@ -26,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 TEXT, CATEGORY, NUMBER, AMOUNT, FLAG = "text", "category", "number", "amount", "flag"
+# made by the site, never typed: neither checked as text nor neutralised
+IDENTIFIER = "identifier"
+RECORD = "record"  # a backup's JSON cell (budgets.backup_records)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Column:
     label: str  # as the published table names it: what a problem message says
     english: Promise
     path: str  # the value's ORM path from Project
-    kind: str  # TEXT, CATEGORY (a Project.Category), NUMBER, AMOUNT or FLAG
+    kind: str  # TEXT, CATEGORY (a Project.Category), NUMBER, AMOUNT, FLAG, IDENTIFIER
     # header spellings the importer reads as this column (after normalise_label)
     spellings: tuple[str, ...] = ()
     in_every_table: bool = False  # a header without it is refused
@@ -59,7 +62,7 @@ class Column:
     @property
     def type(self) -> str:
         """The Table Schema's type."""
-        return "string" if self.kind in (TEXT, CATEGORY) else "integer"
+        return "string" if self.kind in (TEXT, CATEGORY, IDENTIFIER) else "integer"
 
     def model_field(self):
         """The model field that stores the column (its limits are the column's)."""
@@ -251,6 +254,21 @@ OPEN_DATA: tuple[Column, ...] = (
         "for new projects.",
         **_AMOUNT_UNIT,
     ),
+    Column(
+        "lineage",
+        "系譜ID",
+        "系譜ID",
+        _("系譜ID"),
+        "lineage__public_id",
+        IDENTIFIER,
+        # 系譜: the backups before the id, whose key only groups rows
+        spellings=("系譜id", "系譜"),
+        required=False,
+        ja="年度をまたいで同じ事業に付く ID。名称や担当の部・課が変わっても、"
+        "継続・分割した事業は同じ ID のままです。一度公開した ID は変わりません。",
+        en="The same project across years carries this id, through renames and "
+        "reorganisations (a split's parts keep it). Never changes once published.",
+    ),
 )
 
 # What a backup (export_budget_table --backup) adds, so a restore is exact.
@@ -265,7 +283,26 @@ BACKUP_ONLY: tuple[Column, ...] = (
         FLAG,
         ("公開",),
     ),
-    Column("lineage", "系譜", "系譜", _("事業の系譜"), "lineage_id", NUMBER, ("系譜",)),
+    Column(
+        "links",
+        "前の事業",
+        "前の事業",
+        _("前の年度の事業とのつながり"),
+        "id",
+        RECORD,
+        ("前の事業",),
+        required=False,
+    ),
+    Column(
+        "successions",
+        "組織改正",
+        "組織改正",
+        _("組織改正"),
+        "section_id",
+        RECORD,
+        ("組織改正",),
+        required=False,
+    ),
 )
 
 BACKUP = (*OPEN_DATA, *BACKUP_ONLY)

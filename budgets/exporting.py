@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from budgets import columns
+from budgets import backup_records, columns
 from budgets.models import Project
 
 BOM = "\ufeff"
@@ -78,6 +78,8 @@ def _cell_rule(column: columns.Column) -> Callable[[Any], str | int] | None:
         return CATEGORY_WORDS.__getitem__
     if column.kind == columns.FLAG:
         return int
+    if column.kind == columns.RECORD:
+        return backup_records.cell_rule(column.key)
     if column.neutralised:
         return neutralise
     return None

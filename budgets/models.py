@@ -7,6 +7,7 @@ table) is NULL, never 0: 0 is a real amount (No 23 of FY2021 was requested, not 
 from __future__ import annotations
 
 import functools
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from budgets import eras
+from budgets import eras, reorganisation
 from budgets.amounts import AMOUNT_MAX
 from budgets.text import search_key
 
@@ -61,6 +62,12 @@ class ImportEvent(models.Model):
     updated = models.PositiveIntegerField(_("変更"), default=0)
     unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
     deleted = models.PositiveIntegerField(_("削除"), default=0)
+    accepted_proposals = models.JSONField(
+        _("受け入れた提案"),
+        default=list,
+        blank=True,
+        help_text=_("取り込みが提案し、確定時に受け入れた組織改正と事業のつながり。"),
+    )
     created_at = models.DateTimeField(_("実行日時"), auto_now_add=True)
     source = models.FileField(
         _("読んだファイル"),
@@ -225,12 +232,11 @@ class FiscalYear(Versioned):
         if previous is not None:
             previous_projects = previous.projects.all()
             previous_totals = previous_projects.totals()
-            earlier = {
-                row["section__department__id"]: row
-                for row in previous_projects.totals_by("section__department__id")
-            }
-            for row in by_department:
-                row["previous"] = earlier.get(row["section__department__id"])
+            reorganisation.compare(
+                by_department,
+                previous_projects.totals_by("section__department__id"),
+                DepartmentSuccession.objects.between(previous.year, self.year),
+            )
         return {
             "totals": projects.totals(),
             "by_category": list(projects.totals_by("category")),
@@ -301,7 +307,17 @@ class DepartmentQuerySet(models.QuerySet):
 class Department(Versioned):
     """A department (部); lives across years."""
 
-    name = models.CharField(_("部"), max_length=200, unique=True)
+    name = models.CharField(
+        _("部"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "名前を変えると、過去のすべての年度でもこの名前で表示されます。誤字の訂正"
+            "はここで直してください。組織改正で名前が変わったときは、部の一覧の操作"
+            "「組織改正を記録する」で後継の部を作ってください（過去の年度は元の名前の"
+            "まま残ります）。"
+        ),
+    )
 
     objects = DepartmentQuerySet.as_manager()
     history = history_records()
@@ -367,9 +383,26 @@ class Section(Versioned):
         Project.objects.filter(section=self).refresh_search_text()
 
 
-class ProjectLineage(models.Model):
-    """The same project over the years (継続事業): its yearly rows share a lineage."""
+def new_public_id() -> str:
+    """A lineage's public id: a random UUID, as text (the open data's 系譜ID)."""
+    return str(uuid.uuid4())
 
+
+class ProjectLineage(models.Model):
+    """The same project over the years (継続事業): its yearly rows share a lineage.
+
+    ``public_id`` is what the API and the open data publish: made with the lineage,
+    carried by the backup, never changed (a relink moves projects, not the id).
+    """
+
+    public_id = models.CharField(
+        _("系譜ID"),
+        max_length=36,
+        default=new_public_id,
+        unique=True,
+        editable=False,
+        help_text=_("公開データと API で使う系譜の番号。一度公開したら変わりません。"),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
@@ -475,7 +508,9 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(fiscal_year__is_published=True)
 
     def with_related(self) -> ProjectQuerySet:
-        return self.select_related("fiscal_year", "theme", "section__department")
+        return self.select_related(
+            "fiscal_year", "theme", "section__department", "lineage"
+        )
 
     def search(self, words: str) -> ProjectQuerySet:
         """Keep projects whose name, description, department or section holds
@@ -511,11 +546,19 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def of_lineage(self, project: Project) -> ProjectQuerySet:
-        """The projects of ``project``'s lineage (it has one), oldest first."""
+        """The projects of ``project``'s lineage (it has one) and of the lineages
+        linked to it (a merge's other predecessors, a split's other part), oldest
+        first, each with its department: one query."""
+        lineage = project.lineage_id
+        linked = ProjectLink.objects.touching_lineage(lineage)
         return (
-            self.filter(lineage=project.lineage_id)
-            .select_related("fiscal_year")
-            .order_by("fiscal_year__year")
+            self.filter(
+                Q(lineage=lineage)
+                | Q(lineage__in=linked.values("earlier__lineage"))
+                | Q(lineage__in=linked.values("later__lineage"))
+            )
+            .select_related("fiscal_year", "section__department")
+            .order_by("fiscal_year__year", "no")
         )
 
     def refresh_search_text(self) -> None:
@@ -789,3 +832,234 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# --- Years that change: reorganisations and links between yearly projects ---------
+
+
+class Succession(Versioned):
+    """An organisation that succeeds an earlier one from a fiscal year on (組織改正).
+
+    Concrete for departments and for sections (``predecessor``/``successor``); the
+    old one keeps its name on the years before, the new one carries the years after.
+    """
+
+    class Kind(models.TextChoices):
+        RENAMED = "renamed", _("改称")
+        MERGED = "merged", _("統合")
+        SPLIT = "split", _("分割")
+        MOVED = "moved", _("移管")
+
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
+    from_year = models.PositiveSmallIntegerField(
+        _("適用年度（西暦）"),
+        validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)],
+        help_text=_("後継の組織になった年度。令和4年度からなら 2022。"),
+    )
+    note = models.TextField(_("備考"), blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["from_year", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.predecessor} → {self.successor}"
+            f"（{self.get_kind_display()}、{eras.era_label(self.from_year)}から）"
+        )
+
+    @classmethod
+    def succession_constraints(cls, prefix: str) -> list:
+        return [
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("successor")),
+                name=f"{prefix}_not_itself",
+                violation_error_message=_("組織は自分自身の後継にはなれません。"),
+            ),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "from_year"],
+                name=f"{prefix}_unique_per_pair_and_year",
+                violation_error_message=_(
+                    "この前身と後継の組み合わせは、その年度にすでに記録されています。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[kind.value for kind in cls.Kind]),
+                name=f"{prefix}_kind_known",
+                violation_error_message=_("種類は改称・統合・分割・移管のどれかです。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(from_year__gte=FIRST_YEAR) & Q(from_year__lte=LAST_YEAR),
+                name=f"{prefix}_year_in_range",
+                violation_error_message=_(
+                    "年度は 1926 年から 2200 年の間で入力してください。"
+                ),
+            ),
+        ]
+
+
+class SuccessionQuerySet(models.QuerySet):
+    def between(self, earlier_year: int, year: int) -> list[tuple[int, int, str, str]]:
+        """(predecessor id, successor id, predecessor name, kind label) of the
+        successions from a year after ``earlier_year`` up to ``year``."""
+        return [
+            (pred, succ, name, str(Succession.Kind(kind).label))
+            for pred, succ, name, kind in self.filter(
+                from_year__gt=earlier_year, from_year__lte=year
+            ).values_list("predecessor", "successor", "predecessor__name", "kind")
+        ]
+
+    def of_department(self, department: Department) -> SuccessionQuerySet:
+        """Where ``department`` is the predecessor or the successor."""
+        return self.filter(
+            Q(predecessor=department) | Q(successor=department)
+        ).select_related("predecessor", "successor")
+
+    def of_sections_of(self, department: Department) -> SuccessionQuerySet:
+        """Where a section of ``department`` is the predecessor or the successor."""
+        return self.filter(
+            Q(predecessor__department=department) | Q(successor__department=department)
+        ).select_related("predecessor__department", "successor__department")
+
+
+class DepartmentSuccession(Succession):
+    predecessor = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="successions",
+        verbose_name=_("前身の部"),
+    )
+    successor = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="predecessions",
+        verbose_name=_("後継の部"),
+    )
+
+    objects = SuccessionQuerySet.as_manager()
+    history = history_records()
+
+    class Meta(Succession.Meta):
+        verbose_name = _("部の組織改正")
+        verbose_name_plural = pgettext_lazy("plural", "部の組織改正")
+        constraints = Succession.succession_constraints("department_succession")
+
+
+class SectionSuccession(Succession):
+    predecessor = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        related_name="successions",
+        verbose_name=_("前身の課"),
+    )
+    successor = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        related_name="predecessions",
+        verbose_name=_("後継の課"),
+    )
+
+    objects = SuccessionQuerySet.as_manager()
+    history = history_records()
+
+    class Meta(Succession.Meta):
+        verbose_name = _("課の組織改正")
+        verbose_name_plural = pgettext_lazy("plural", "課の組織改正")
+        constraints = Succession.succession_constraints("section_succession")
+
+
+class ProjectLinkQuerySet(models.QuerySet):
+    def touching_lineage(self, lineage_id: int) -> ProjectLinkQuerySet:
+        return self.filter(
+            Q(earlier__lineage=lineage_id) | Q(later__lineage=lineage_id)
+        )
+
+
+class ProjectLink(Versioned):
+    """A yearly project row that continues an earlier year's (継続・分割・統合).
+
+    The links are the record; a project's lineage is derived from them
+    (``budgets.lineages``): one earlier project may continue into two (split), two
+    into one (merge). Always from an earlier fiscal year to a later one.
+    """
+
+    class Kind(models.TextChoices):
+        CONTINUES = "continues", _("継続")
+        SPLIT_FROM = "split_from", _("分割")
+        MERGED_FROM = "merged_from", _("統合")
+
+    earlier = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="later_links",
+        verbose_name=_("前の年度の事業"),
+    )
+    later = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="earlier_links",
+        verbose_name=_("後の年度の事業"),
+    )
+    kind = models.CharField(
+        _("種類"), max_length=12, choices=Kind.choices, default=Kind.CONTINUES
+    )
+    note = models.TextField(_("備考"), blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = ProjectLinkQuerySet.as_manager()
+    history = history_records()
+
+    class Meta:
+        verbose_name = _("事業のつながり")
+        verbose_name_plural = pgettext_lazy("plural", "事業のつながり")
+        ordering = ["later", "earlier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(earlier=F("later")),
+                name="project_link_not_itself",
+                violation_error_message=_("事業は自分自身とはつなげません。"),
+            ),
+            models.UniqueConstraint(
+                fields=["earlier", "later"],
+                name="project_link_unique_pair",
+                violation_error_message=_("この二つの事業はすでにつながっています。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["continues", "split_from", "merged_from"]),
+                name="project_link_kind_known",
+                violation_error_message=_("種類は継続・分割・統合のどれかです。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.earlier} → {self.later}（{self.get_kind_display()}）"
+
+    def clean(self) -> None:
+        if not (self.earlier_id and self.later_id):
+            return
+        earlier_year = self.earlier.fiscal_year.year
+        if earlier_year >= self.later.fiscal_year.year:
+            raise ValidationError(
+                {
+                    "earlier": _(
+                        "前の年度の事業は、後の年度の事業より前の年度から選んで"
+                        "ください（%(year)s は同じか後の年度です）。"
+                    )
+                    % {"year": eras.era_label(earlier_year)}
+                }
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        from budgets import lineages  # the derivation reads the links just saved
+
+        super().save(*args, **kwargs)
+        lineages.rederive([self.later_id])
+
+    def delete(self, *args, **kwargs):
+        from budgets import lineages
+
+        later_id = self.later_id
+        result = super().delete(*args, **kwargs)
+        lineages.rederive([later_id])
+        return result

@@ -118,6 +118,7 @@ class ProjectResource(resources.ModelResource):
             prune=bool(kwargs.get("prune")),
             user=kwargs.get("user"),
             via=ImportEvent.Via.ADMIN,
+            decisions=kwargs.get("decisions"),
         )
         if dry_run:  # the preview; a refused upload is removed, so never confirmed
             refuse_above_admin_limit(report)

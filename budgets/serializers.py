@@ -108,10 +108,12 @@ class ProjectSerializer(serializers.ModelSerializer):
     category_label = serializers.CharField(
         source="get_category_display", read_only=True
     )
-    lineage = serializers.PrimaryKeyRelatedField(
+    lineage = serializers.CharField(
+        source="lineage.public_id",
         read_only=True,
         allow_null=True,
-        help_text="The same project in other years shares this lineage id.",
+        help_text="The lineage's public id (系譜ID): the same project in other years "
+        "shares it, and it never changes once published (the open data's 系譜ID).",
     )
     url = serializers.SerializerMethodField(help_text="The project's public page.")
     history_url = serializers.SerializerMethodField(

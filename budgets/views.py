@@ -27,7 +27,14 @@ from django_filters.views import FilterView
 from budgets import downloads, opendata
 from budgets.caching import CachedPageMixin
 from budgets.filters import ProjectFilter
-from budgets.models import Department, FiscalYear, Project, Theme
+from budgets.models import (
+    Department,
+    DepartmentSuccession,
+    FiscalYear,
+    Project,
+    SectionSuccession,
+    Theme,
+)
 
 
 def _with_previous(rows: list) -> list[dict]:
@@ -38,6 +45,30 @@ def _with_previous(rows: list) -> list[dict]:
         paired.append({"row": row, "previous": previous})
         previous = row
     return paired
+
+
+def _with_previous_year(projects: list[Project]) -> list[dict]:
+    """Pair each project (oldest first) with the one of the year before, when that
+    year had one only and so did its own (a split or merge has no single one)."""
+    by_year: dict[int, list[Project]] = {}
+    for project in projects:
+        by_year.setdefault(project.fiscal_year.year, []).append(project)
+    years = sorted(by_year)
+    earlier = dict(zip(years[1:], years, strict=False))
+    return [
+        {
+            "row": project,
+            "previous": (
+                by_year[earlier[year]][0]
+                if year in earlier
+                and len(by_year[year]) == 1
+                and len(by_year[earlier[year]]) == 1
+                else None
+            ),
+        }
+        for project in projects
+        for year in [project.fiscal_year.year]
+    ]
 
 
 class ForgivingPaginationMixin:
@@ -191,7 +222,7 @@ class ProjectDetailView(CachedPageMixin, DetailView):
             else [project]
         )
         context["history"] = history
-        context["history_rows"] = _with_previous(history)
+        context["history_rows"] = _with_previous_year(history)
         return context
 
 
@@ -222,6 +253,12 @@ class DepartmentView(ProjectsOfMixin, ListView):
             raise Http404
         context = super().get_context_data(**kwargs)
         context["department"] = self.object
+        context["successions"] = list(
+            DepartmentSuccession.objects.of_department(self.object)
+        )
+        context["section_successions"] = list(
+            SectionSuccession.objects.of_sections_of(self.object)
+        )
         context["by_year"] = by_year
         context["by_year_rows"] = _with_previous(by_year)
         return context

@@ -29,8 +29,15 @@ def test_the_csv_header_is_the_registry_in_its_order():
         "要求額うちレベルアップ(千円)",
         "予算額(千円)",
         "予算額うちレベルアップ(千円)",
+        "系譜ID",
     )
-    assert exporting.BACKUP_HEADER == (*exporting.CSV_HEADER, "表題", "公開", "系譜")
+    assert exporting.BACKUP_HEADER == (
+        *exporting.CSV_HEADER,
+        "表題",
+        "公開",
+        "前の事業",
+        "組織改正",
+    )
 
 
 def test_the_admin_resource_has_one_field_per_column_with_its_header():

@@ -210,8 +210,4 @@ class ProjectHistoryView(PublishedProjectMixin, generics.ListAPIView):
         project = self.get_project()
         if project.lineage_id is None:
             return published_projects().filter(pk=project.pk)
-        return (
-            published_projects()
-            .filter(lineage=project.lineage_id)
-            .order_by("fiscal_year__year", "no")
-        )
+        return published_projects().of_lineage(project)

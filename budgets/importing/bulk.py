@@ -22,42 +22,49 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection
 
-from budgets.models import ProjectLineage
+from budgets.models import ProjectLineage, new_public_id
 
 BATCH_SIZE = 2000
 
 
-def new_lineages(count: int, now) -> list[int]:
+def new_lineages(count: int, now, public_ids: list[str] | None = None) -> list[int]:
     """Create ``count`` lineages in one statement; return their ids.
 
     They are all new and alike, so which id goes to which project does not matter.
+    Each gets a new public id, or one of ``public_ids`` (a backup's), in no
+    particular order either.
     """
     if not count:
         return []
+    public_ids = public_ids or [new_public_id() for _ in range(count)]
+    if len(public_ids) != count:
+        raise ValueError(f"{len(public_ids)} public ids for {count} lineages")
+    field = ProjectLineage._meta.get_field
     table = connection.ops.quote_name(ProjectLineage._meta.db_table)
-    column = connection.ops.quote_name(
-        ProjectLineage._meta.get_field("created_at").column
+    columns = ", ".join(
+        connection.ops.quote_name(field(name).column)
+        for name in ("created_at", "public_id")
     )
     created_at = connection.ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
         sql = (
-            f"INSERT INTO {table} ({column}) "
-            "SELECT %s FROM generate_series(1, %s) RETURNING id"
+            f"INSERT INTO {table} ({columns}) "
+            "SELECT %s, unnest(%s::varchar[]) RETURNING id"
         )
-        params = [created_at, count]
-    else:  # SQLite 3.35+: a recursive series and RETURNING
+        params = [created_at, public_ids]
+    else:  # SQLite 3.35+: the ids as a JSON array, and RETURNING
         sql = (
-            "WITH RECURSIVE series(n) AS "
-            "(SELECT 1 UNION ALL SELECT n + 1 FROM series WHERE n < %s) "
-            f"INSERT INTO {table} ({column}) SELECT %s FROM series RETURNING id"
+            f"INSERT INTO {table} ({columns}) "
+            "SELECT %s, value FROM json_each(%s) RETURNING id"
         )
-        params = [count, created_at]
+        params = [created_at, json.dumps(public_ids)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import F
 
+from budgets.importing import proposing
+from budgets.importing.proposing import Decisions
 from budgets.importing.rows import ProjectRow
 from budgets.importing.table import ParsedTable
 from budgets.models import (
@@ -48,6 +50,9 @@ class LineageLink:
     earlier_year: int
     earlier_no: int
     earlier_name: str
+    earlier_id: int | None = None
+    kind: str = "continues"  # a ProjectLink.Kind
+    proposal: Any = None  # the accepted proposal (proposals.LinkProposal), if any
 
 
 @dataclass
@@ -62,6 +67,7 @@ class YearPlan:
     new_themes: list[tuple[int, str]] = field(default_factory=list)
     renamed_themes: list[tuple[int, str, str]] = field(default_factory=list)
     links: list[LineageLink] = field(default_factory=list)
+    proposals: list = field(default_factory=list)  # proposals.LinkProposal
     totals: dict[str, int] = field(default_factory=dict)
     previous_year: int | None = None
     previous_totals: dict[str, int] | None = None
@@ -91,6 +97,9 @@ class ImportPlan:
     new_sections: list[tuple[str, str]]
     prune: bool = False
     publish: bool = False
+    # proposals.OrganisationProposal: proposed, and accepted (recorded on writing)
+    organisations: list = field(default_factory=list)
+    successions: list = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         return sum(len(getattr(plan, kind)) for plan in self.years)
@@ -104,6 +113,7 @@ class ImportPlan:
                 (self.publish or p.publish) and not self._is_published(p)
                 for p in self.years
             )
+            or self.successions
         )
 
     @staticmethod
@@ -128,9 +138,14 @@ def _lineage_key(department: str, section: str, name: str) -> tuple[str, str, st
 
 
 def plan_import(
-    table: ParsedTable, *, prune: bool = False, publish: bool = False
+    table: ParsedTable,
+    *,
+    prune: bool = False,
+    publish: bool = False,
+    decisions: Decisions | None = None,
 ) -> ImportPlan:
-    """Compare the checked rows with the database; read only."""
+    """Compare the checked rows with the database, propose links across years that
+    change and take the ``decisions`` made on them; read only."""
     by_year: dict[int, list[ProjectRow]] = defaultdict(list)
     for row in table.rows:
         by_year[row.year].append(row)
@@ -139,7 +154,10 @@ def plan_import(
     new_departments, new_sections = _new_departments_and_sections(table.rows)
     earlier = _earlier_projects(years[-1]) if years else {}
     plans = [_plan_year(year, by_year[year], table, stored, earlier) for year in years]
-    return ImportPlan(plans, new_departments, new_sections, prune, publish)
+    plan = ImportPlan(plans, new_departments, new_sections, prune, publish)
+    proposing.propose(plan)
+    proposing.decide(plan, decisions or Decisions())
+    return plan
 
 
 @dataclass
@@ -290,6 +308,7 @@ def _earlier_projects(before_year: int) -> dict[tuple, list[dict[str, Any]]]:
         Project.objects.filter(fiscal_year__year__lt=before_year)
         .order_by("-fiscal_year__year", "no")
         .values(
+            "id",
             "lineage_id",
             "no",
             "name",
@@ -310,6 +329,11 @@ def _find_link(row: ProjectRow, earlier) -> LineageLink | None:
     for values in earlier.get(_lineage_key(row.department, row.section, row.name), ()):
         if values["year"] < row.year and values["lineage_id"] is not None:
             return LineageLink(
-                row, values["lineage_id"], values["year"], values["no"], values["name"]
+                row,
+                values["lineage_id"],
+                values["year"],
+                values["no"],
+                values["name"],
+                earlier_id=values["id"],
             )
     return None

@@ -55,6 +55,8 @@ class ProjectRow:
     title: str | None = None
     published: bool | None = None
     lineage_key: str | None = None
+    links: str | None = None  # JSON: budgets.backup_records
+    successions: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COMPARED_FIELDS}
@@ -225,4 +227,6 @@ _BACKUP_CELLS = (
     ("title", "title", optional_text),
     ("published", "published", published),
     ("lineage", "lineage_key", optional_text),
+    ("links", "links", optional_text),
+    ("successions", "successions", optional_text),
 )

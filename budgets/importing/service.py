@@ -11,9 +11,10 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from budgets import caching, source_files
-from budgets.importing import bulk
+from budgets.importing import bulk, proposing
 from budgets.importing.planning import ImportPlan, plan_import
 from budgets.importing.problems import ImportRefused, Problem
+from budgets.importing.proposing import Decisions
 from budgets.importing.sources import read_source
 from budgets.importing.table import parse_table
 from budgets.importing.writing import apply_plan
@@ -76,6 +77,7 @@ def import_table(
     user=None,
     via: str = ImportEvent.Via.COMMAND,
     accept_rounded_totals: bool = False,
+    decisions: Decisions | None = None,
 ) -> ImportReport:
     """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
 
@@ -93,6 +95,7 @@ def import_table(
             user=user,
             via=via,
             accept_rounded_totals=accept_rounded_totals,
+            decisions=decisions,
         )
 
 
@@ -107,6 +110,7 @@ def _import_table(
     user,
     via: str,
     accept_rounded_totals: bool,
+    decisions: Decisions | None,
 ) -> ImportReport:
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
@@ -127,7 +131,13 @@ def _import_table(
         with transaction.atomic():
             if not dry_run:
                 _lock_years({row.year for row in table.rows})
-            report.plan = plan_import(table, prune=prune, publish=publish)
+            try:
+                report.plan = plan_import(
+                    table, prune=prune, publish=publish, decisions=decisions
+                )
+            except ImportRefused as refused:  # a decision on a proposal it lacks
+                report.problems = refused.problems
+                return report
             if dry_run:
                 return report
             counts = report.counts()
@@ -140,6 +150,7 @@ def _import_table(
                 created=counts["new"],
                 updated=counts["changed"],
                 unchanged=counts["unchanged"],
+                accepted_proposals=proposing.accepted_lines(report.plan),
             )
             report.event = event
             source_files.keep(event, data, kind=source.kind)

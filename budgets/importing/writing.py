@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history
 
 from budgets import eras
-from budgets.importing import bulk
+from budgets.importing import bulk, linking
 from budgets.importing.planning import ImportPlan, YearPlan
 from budgets.importing.rows import ProjectRow
 from budgets.models import (
@@ -23,8 +24,10 @@ from budgets.models import (
     FiscalYear,
     ImportEvent,
     Project,
+    ProjectLineage,
     Section,
     Theme,
+    new_public_id,
     project_search_text,
 )
 
@@ -133,6 +136,7 @@ def apply_plan(plan: ImportPlan, *, event: ImportEvent, user=None) -> int:
 
 def _apply(plan: ImportPlan, writer: _Writer) -> int:
     _create_departments_and_sections(plan, writer)
+    linking.write_successions(plan, writer)
     section_ids = {
         (department, name): pk
         for pk, department, name in Section.objects.values_list(
@@ -140,7 +144,8 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
         )
     }
     pruned = 0
-    keyed: dict[str, int] = {}  # a backup's lineage key -> the lineage made for it
+    # a backup's (or the open data's) lineage key -> its lineage, the stored ones first
+    keyed = _stored_lineages(plan)
     for year_plan in plan.years:
         fiscal_year = _write_fiscal_year(
             year_plan, publish=plan.publish or year_plan.publish
@@ -164,6 +169,7 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                 for row in year_plan.new
             ),
         )
+        linking.write_links(year_plan, fiscal_year, writer)
         writer.update_projects(
             fiscal_year, _changed_values(year_plan, theme_ids, section_ids, writer.now)
         )
@@ -181,7 +187,9 @@ def _lineages_of_new_projects(
     lineage key share one lineage (``keyed``, across years); every other new project
     starts a lineage of its own.
     """
-    links = {id(link.row): link.lineage_id for link in year_plan.links}
+    links: dict[int, int] = {}
+    for link in year_plan.links:  # a merge's first link names the lineage it joins
+        links.setdefault(id(link.row), link.lineage_id)
     links.update(
         {
             id(row): keyed[row.lineage_key]
@@ -197,7 +205,12 @@ def _lineages_of_new_projects(
             fresh.append(row)
             if row.lineage_key is not None:
                 fresh_keys.add(row.lineage_key)
-    for row, lineage_id in zip(fresh, bulk.new_lineages(len(fresh), now), strict=True):
+    public_ids = [
+        row.lineage_key if is_public_id(row.lineage_key) else new_public_id()
+        for row in fresh
+    ]
+    made = bulk.new_lineages(len(fresh), now, public_ids)
+    for row, lineage_id in zip(fresh, made, strict=True):
         links[id(row)] = lineage_id
         if row.lineage_key is not None:
             keyed[row.lineage_key] = lineage_id
@@ -205,6 +218,30 @@ def _lineages_of_new_projects(
         if id(row) not in links:
             links[id(row)] = keyed[row.lineage_key]
     return links
+
+
+def is_public_id(key: str | None) -> bool:
+    """Whether a lineage key is a public id (系譜ID), not an older backup's number."""
+    try:
+        return key is not None and str(uuid.UUID(key)) == key
+    except ValueError:
+        return False
+
+
+def _stored_lineages(plan: ImportPlan) -> dict[str, int]:
+    """The lineages the database has for the plan's 系譜ID: rows carrying one join
+    it, so a restore or an open-data file keeps each project's lineage."""
+    keys = {
+        row.lineage_key
+        for year_plan in plan.years
+        for row in year_plan.new
+        if is_public_id(row.lineage_key)
+    }
+    if not keys:
+        return {}
+    return dict(
+        ProjectLineage.objects.filter(public_id__in=keys).values_list("public_id", "id")
+    )
 
 
 def _prune(year_plan: YearPlan, writer: _Writer) -> int:

@@ -5,7 +5,19 @@ from django.db import migrations
 
 FINANCE = "財務担当"
 READER = "閲覧"
-EDITABLE = ("fiscalyear", "theme", "department", "section", "project", "projectlineage")
+EDITABLE = (
+    "fiscalyear",
+    "theme",
+    "department",
+    "section",
+    "project",
+    "projectlineage",
+    # 0008 (successions and links) gives the groups these; listed here so that the
+    # groups have one definition
+    "departmentsuccession",
+    "sectionsuccession",
+    "projectlink",
+)
 READABLE = (*EDITABLE, "importevent")
 
 

@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from budgets import eras
 from budgets.importing import ImportReport, import_table
+from budgets.importing.proposals import LINK_CONFIDENCE, ORGANISATION_CONFIDENCE
+from budgets.importing.proposing import Decisions
+from budgets.models import ProjectLink
 
 
 class Command(BaseCommand):
@@ -41,6 +44,14 @@ class Command(BaseCommand):
             help="Delete projects of the year that the file no longer has.",
         )
         parser.add_argument(
+            "--link-suggestions",
+            action="store_true",
+            help="Accept the proposed organisation changes whose share of matching "
+            f"sections and projects is at least {ORGANISATION_CONFIDENCE} and the "
+            f"proposed project links scoring at least {LINK_CONFIDENCE}; the others "
+            "are listed, not linked.",
+        )
+        parser.add_argument(
             "--accept-rounded-totals",
             action="store_true",
             help="Import a table whose totals row differs from the sum of its rows "
@@ -62,6 +73,7 @@ class Command(BaseCommand):
             publish=publish,
             prune=prune,
             accept_rounded_totals=accept_rounded_totals,
+            decisions=Decisions(confident=options["link_suggestions"]),
         )
         for line in describe(report):
             self.stdout.write(line)
@@ -101,10 +113,12 @@ def describe(report: ImportReport) -> list[str]:
             action = "deleted" if plan.prune else "kept (use --prune to delete)"
             lines.append(f"  - No {values['no']} {values['name']}: {action}")
         for link in year_plan.links:
-            lines.append(
-                f"  = No {link.row.no} {link.row.name} continues "
-                f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
-            )
+            if link.proposal is None:
+                lines.append(
+                    f"  = No {link.row.no} {link.row.name} continues "
+                    f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
+                )
+        lines += describe_proposals(year_plan)
         totals = year_plan.totals
         lines.append(
             "  totals (千円): requested {requested:,} (level-up {requested_levelup:,}),"
@@ -116,6 +130,13 @@ def describe(report: ImportReport) -> list[str]:
                 f"  {eras.era_label(year_plan.previous_year)}: requested "
                 f"{previous['requested']:,}, budgeted {previous['budgeted']:,}"
             )
+    for proposal in plan.organisations:
+        accepted = proposal in plan.successions
+        lines.append(
+            f"  ? {proposal.message} [{proposal.score:.2f}]"
+            + (" -> accepted" if accepted else "")
+        )
+        lines += [f"      {evidence}" for evidence in proposal.evidence]
     for name in plan.new_departments:
         lines.append(f"  + department {name}")
     for department, name in plan.new_sections:
@@ -129,4 +150,28 @@ def describe(report: ImportReport) -> list[str]:
             f"Imported: {counts['new']} created, {counts['changed']} updated, "
             f"{counts['unchanged']} unchanged, {report.pruned} deleted."
         )
+    return lines
+
+
+def describe_proposals(year_plan) -> list[str]:
+    """The year's project link proposals, each candidate's evidence a line."""
+    accepted = {
+        (id(link.row), link.earlier_id)
+        for link in year_plan.links
+        if link.proposal is not None
+    }
+    lines = []
+    for proposal in year_plan.proposals:
+        lines.append(
+            f"  ? No {proposal.row.no} {proposal.row.name}: "
+            f"{ProjectLink.Kind(proposal.kind).label}"
+        )
+        for candidate in proposal.candidates:
+            mark = (
+                " -> accepted"
+                if (id(proposal.row), candidate.project_id) in accepted
+                else ""
+            )
+            lines.append(f"      [{candidate.score:.2f}] {candidate.label}{mark}")
+            lines += [f"          {evidence}" for evidence in candidate.evidence]
     return lines
