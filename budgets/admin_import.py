@@ -12,6 +12,8 @@ templates, permission, log entries, messages) stays the library's.
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -25,10 +27,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
+from import_export.signals import post_import
 
 from budgets import uploads
 
 MEGABYTE = 1024 * 1024
+logger = logging.getLogger(__name__)
 
 
 def megabytes(size: int) -> str:
@@ -195,8 +199,43 @@ class UploadImportMixin(ImportMixin):
         if result.has_errors() or result.has_validation_errors():
             uploads.remove(upload)
         else:
-            uploads.consume(upload)
+            self._after_commit(request, uploads.consume, upload)
         return result
+
+    def process_result(self, result, request):
+        """After the confirm: the refusal, or the import's log entries and message.
+
+        An import that committed is saved whatever follows: a failure after it is
+        logged and shown as a warning, never a 500 that reads as "nothing saved".
+        """
+        report = result.budget_report
+        for problem in report.problems[:20]:  # refused at the confirm: say why
+            messages.error(request, str(problem))
+        for problem in report.after_commit_problems:
+            messages.warning(request, str(problem))
+        if not report.problems:
+            self._after_commit(request, self.generate_log_entries, result, request)
+            self._after_commit(request, self.add_success_message, result, request)
+        self._after_commit(request, post_import.send, sender=None, model=self.model)
+        url = reverse(
+            "admin:{}_{}_changelist".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(url)
+
+    def _after_commit(self, request, step, *args, **kwargs) -> None:
+        """Run a step that follows a committed import; log and warn if it fails."""
+        try:
+            step(*args, **kwargs)
+        except Exception:
+            logger.exception("After a committed import, %s failed", step.__qualname__)
+            messages.warning(
+                request,
+                gettext(
+                    "取り込みは保存しました。ただし、その後の処理でエラーが起きました。"
+                    "管理者に連絡してください（エラーの詳細はサーバーのログにあります）。"
+                ),
+            )
 
     def _confirm_refused(self, request):
         """A key that finds nothing for this user: say so, read and delete nothing."""

@@ -4,14 +4,14 @@ nothing, under a lock per year, recorded as one ImportEvent."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.utils.translation import gettext as _
+from django.db import DatabaseError, connection, transaction
 
 from budgets import caching, source_files
-from budgets.importing import bulk, proposing
+from budgets.importing import bulk, failures, proposing
 from budgets.importing.planning import ImportPlan, plan_import
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.proposing import Decisions
@@ -36,6 +36,8 @@ class ImportReport:
     written: bool = False
     pruned: int = 0
     event: ImportEvent | None = None
+    # the import committed, then what follows it (the data version, /data/) failed
+    after_commit_problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -127,8 +129,10 @@ def _import_table(
     if table.problems:
         report.problems = table.problems
         return report
+    committed = threading.Event()
     try:
         with transaction.atomic():
+            transaction.on_commit(committed.set)  # the first of the commit hooks
             if not dry_run:
                 _lock_years({row.year for row in table.rows})
             try:
@@ -161,17 +165,13 @@ def _import_table(
                 if report.pruned:
                     event.deleted = report.pruned
                     event.save(update_fields=["deleted"])
-    except (IntegrityError, OperationalError) as error:
-        report.problems = [
-            Problem(
-                _(
-                    "データベースが取り込みを受け付けませんでした（同じ年度の取り込みが"
-                    "同時に行われた可能性があります）。何も書き込んでいません。"
-                    "もう一度お試しください: %(error)s"
-                )
-                % {"error": error}
-            )
-        ]
-        report.written = False
-        report.event = None
+    except Exception as error:
+        if committed.is_set():  # saved; what follows the commit failed
+            report.after_commit_problems.append(failures.after_commit_problem(error))
+        elif isinstance(error, DatabaseError):  # rolled back: nothing written
+            report.problems = [failures.database_problem(error)]
+            report.written = False
+            report.event = None
+        else:
+            raise
     return report

@@ -26,6 +26,10 @@ from budgets.importing.headers import (
 from budgets.importing.problems import Problems
 from budgets.importing.rows import ProjectRow, parse_project_row
 from budgets.importing.sources import Source, SourceRow
+from budgets.models import FiscalYear
+
+# The longest title a fiscal year holds (a text's title line, a backup's 表題).
+TITLE_MAX = FiscalYear._meta.get_field("title").max_length
 
 
 @dataclass
@@ -171,6 +175,8 @@ def _note_line(walk: _Walk, line: layout.Line, number: int, problems) -> None:
         if len(line.years) > 1:
             problems.add(_("表題に複数の年度があります。"), number, value=line.text)
         for found in line.years:
+            if found not in walk.title_years:  # a title repeated on each page: once
+                _check_title(line.text, number, problems)
             walk.title_years.setdefault(found, (number, line.text))
     elif line.kind == layout.THEME:
         walk.theme = line.theme
@@ -318,6 +324,8 @@ def _check_year_values(table: ParsedTable) -> None:
         ):
             if found is None:
                 continue
+            if key == "title" and row.year not in target:  # once per year
+                _check_title(found, row.line, table.problems)
             if target.setdefault(row.year, found) != found:
                 table.problems.add(
                     _("同じ年度の「%(column)s」が行によって違います。")
@@ -326,3 +334,15 @@ def _check_year_values(table: ParsedTable) -> None:
                     COLUMN_LABELS[key],
                     str(found),
                 )
+
+
+def _check_title(title: str, line: int, problems: Problems) -> None:
+    """Refuse a title longer than a fiscal year's title holds."""
+    if len(title) > TITLE_MAX:
+        problems.add(
+            _("%(limit)s 文字以内にしてください（%(length)s 文字あります）。")
+            % {"limit": TITLE_MAX, "length": len(title)},
+            line,
+            COLUMN_LABELS["title"],
+            title[:40] + "…",
+        )
