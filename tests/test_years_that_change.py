@@ -335,10 +335,13 @@ def test_staff_accept_reject_and_pick_in_the_preview(
 
 
 def test_a_backup_carries_the_successions_and_links_byte_for_byte(
-    accepted, client, tmp_path
+    client, seed_bytes, fy2022_table, tmp_path
 ):
     from tests.test_backup import empty_the_database, public_site
 
+    empty_the_database()  # identifiers from 1, as in the database restored into
+    import_table(seed_bytes, filename="r03.txt", publish=True)
+    import_table(fy2022_table, publish=True, decisions=Decisions(confident=True))
     before = public_site(client)
     backup = tmp_path / "backup.csv"
     call_command("export_budget_table", "--backup", "-o", str(backup))
