@@ -8,6 +8,7 @@ most), the description, the amount's order.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from difflib import SequenceMatcher
@@ -27,13 +28,13 @@ from budgets.importing.proposals import (
     _Earlier,
     dice,
     key_pairs,
+    name_key,
     name_similarity,
     pairs,
     same_order,
 )
 from budgets.importing.rows import ProjectRow
 from budgets.models import DepartmentSuccession, ProjectLink, SectionSuccession
-from budgets.text import search_key
 
 Section = tuple[str, str]  # (department, section) by name
 
@@ -88,22 +89,44 @@ def link_proposals(
     if not rows:
         return []
     places = _Places(rows[0].year, organisations)
+    pools = _Pools(earlier)
     proposals = []
     for row in rows:
-        candidates = _candidates(row, earlier, places)
+        candidates = _candidates(row, earlier, places, pools)
         if candidates:
             proposals.append(LinkProposal(row, candidates))
     _decide_kinds(proposals, taken)
     return proposals
 
 
-def _candidates(row: ProjectRow, earlier: _Earlier, places: _Places) -> list[Candidate]:
-    key = search_key(row.name)
+class _Pools:
+    """The candidates of a set of sections, and of each name there: made once for
+    all the rows of the same sections."""
+
+    def __init__(self, earlier: _Earlier) -> None:
+        self.earlier = earlier
+        self.made: dict[tuple, tuple[list[Candidate], dict[str, list]]] = {}
+
+    def of(self, sections: list[Section]) -> tuple[list[Candidate], dict[str, list]]:
+        key = tuple(sections)
+        if key not in self.made:
+            by_section = self.earlier.by_section
+            pool = [c for section in sections for c in by_section.get(section, ())]
+            by_name: dict[str, list] = defaultdict(list)
+            for candidate in pool:
+                by_name[candidate.key].append(candidate)
+            self.made[key] = (pool, by_name)
+        return self.made[key]
+
+
+def _candidates(
+    row: ProjectRow, earlier: _Earlier, places: _Places, pools: _Pools
+) -> list[Candidate]:
+    key = name_key(row.name)
     features = (key, key_pairs(key), pairs(row.description))
-    sections = places.section_pool(row)
-    pool = [c for section in sections for c in earlier.by_section.get(section, ())]
+    pool, by_name = pools.of(places.section_pool(row))
     known = earlier.features
-    same_name = [(1.0, c, 1.0) for c in pool if c.key == key]
+    same_name = [(1.0, c, 1.0) for c in by_name.get(key, ())]
     # the same name in the same or a predecessor section: no need to look further
     scored = same_name or _score(row, features, pool, 1.0, known)
     if not scored or scored[0][0] < PROPOSAL_FLOOR:
@@ -135,11 +158,13 @@ def _candidates(row: ProjectRow, earlier: _Earlier, places: _Places) -> list[Can
 def _score(
     row: ProjectRow, features: tuple, pool: list[Candidate], place: float, known: dict
 ) -> list[tuple[float, Candidate, float]]:
-    """(quick score, candidate, place) above the floor, the best first: names and
-    descriptions compared as sets of character pairs."""
+    """(quick score, candidate, place) of the CANDIDATES best above the floor, the
+    best first: names and descriptions compared as sets of character pairs, the
+    description only when the name leaves the candidate a chance."""
     key, name_pairs, description_pairs = features
-    found = []
-    for candidate in pool:
+    rest = WEIGHTS["description"] + WEIGHTS["amount"]
+    best: list[tuple[float, int, Candidate]] = []  # a min-heap of the best so far
+    for index, candidate in enumerate(pool):
         other_key, other_name, other_description = known[candidate.project_id]
         if other_key == key:
             name = 1.0
@@ -147,15 +172,21 @@ def _score(
             name = CONTAINED
         else:
             name = dice(name_pairs, other_name)
+        floor = best[0][0] if len(best) == CANDIDATES else PROPOSAL_FLOOR
+        if place * (WEIGHTS["name"] * name + rest) < floor:
+            continue  # not even a same description and amount would lift it
         quick = place * (
             WEIGHTS["name"] * name
             + WEIGHTS["description"] * dice(description_pairs, other_description)
             + WEIGHTS["amount"] * same_order(row.budgeted, candidate.budgeted)
         )
-        if quick >= PROPOSAL_FLOOR:
-            found.append((quick, candidate, place))
-    found.sort(key=lambda item: -item[0])
-    return found
+        if quick < floor:
+            continue
+        if len(best) < CANDIDATES:
+            heapq.heappush(best, (quick, index, candidate))
+        else:
+            heapq.heapreplace(best, (quick, index, candidate))
+    return [(quick, candidate, place) for quick, _i, candidate in sorted(best)[::-1]]
 
 
 def _with_evidence(
@@ -170,8 +201,11 @@ def _with_evidence(
     what its evidence is written from."""
     key, _name, row_description = features
     other_key, _other_name, other_description = known
-    matcher.set_seq1(other_key)
-    name = name_similarity(key, other_key, matcher.ratio())
+    if other_key == key:
+        name = 1.0
+    else:
+        matcher.set_seq1(other_key)
+        name = name_similarity(key, other_key, matcher.ratio())
     description = dice(row_description, other_description) if row.description else 0
     amount = same_order(row.budgeted, candidate.budgeted)
     score = place * (
@@ -246,7 +280,7 @@ def _decide_kinds(proposals: list[LinkProposal], taken: Counter[int]) -> None:
 
 def _merge_partner(proposal: LinkProposal, chosen: Counter[int]) -> Candidate | None:
     """A second earlier project whose name the row's holds whole, as the best's."""
-    name = search_key(proposal.row.name)
+    name = name_key(proposal.row.name)
     if proposal.best.key not in name:
         return None
     for other in proposal.candidates[1:]:

@@ -15,6 +15,7 @@ SequenceMatcher per row (it analyses the row's name once).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -146,6 +147,12 @@ class OrganisationProposal:
 # --- comparing -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """A name's search key: names repeat (rows, candidates, votes), so kept."""
+    return search_key(name)
+
+
 def pairs(text: str) -> frozenset[str]:
     """The text's character pairs (bigrams), the whole text when shorter."""
     return key_pairs(search_key(text))
@@ -231,11 +238,11 @@ class _Earlier:
         for pk, lineage, year_, no, name, description, budgeted, dept, sect in rows:
             earlier.section_departments[sect].add(dept)
             earlier.sections[dept].add(sect)
-            earlier.names[search_key(name)].add(dept)
+            earlier.names[name_key(name)].add(dept)
             if lineage is not None and lineage in seen_lineages:
                 continue  # an older row of a lineage already a candidate
             seen_lineages.add(lineage)
-            key = search_key(name)
+            key = name_key(name)
             candidate = Candidate(
                 pk, lineage, year_, no, name, dept, sect, budgeted, key=key
             )
@@ -297,7 +304,7 @@ def _likely_predecessors(
         section_votes.update(earlier.section_departments.get(section, ()))
     project_votes: Counter[str] = Counter()
     for row in rows:
-        project_votes.update(earlier.names.get(search_key(row.name), ()))
+        project_votes.update(earlier.names.get(name_key(row.name), ()))
     found = []
     for other in {*section_votes, *project_votes} - {department}:
         share = (
@@ -365,9 +372,9 @@ def _section_moves(
                 continue
             if moved_with.get((other, section)) == department:
                 continue  # moves with its department's proposal
-            names = {search_key(c.name) for c in earlier.by_section[(other, section)]}
+            names = {c.key for c in earlier.by_section[(other, section)]}
             rows = [r for r in by_department[department] if r.section == section]
-            matched = sum(search_key(row.name) in names for row in rows)
+            matched = sum(name_key(row.name) in names for row in rows)
             score = 0.5 + 0.5 * matched / len(rows)
             proposals.append(
                 OrganisationProposal(
