@@ -29,7 +29,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 from import_export.signals import post_import
 
-from budgets import uploads
+from budgets import upload_parses, uploads
 
 MEGABYTE = 1024 * 1024
 logger = logging.getLogger(__name__)
@@ -69,6 +69,11 @@ class UploadConfirmForm(forms.Form):
     upload = forms.CharField(widget=forms.HiddenInput(), max_length=64)
     format = forms.CharField(widget=forms.HiddenInput(), max_length=10)
     resource = forms.CharField(widget=forms.HiddenInput(), required=False)
+    # shown (and required) when the preview warned of totals off by rounding
+    accept_rounded_totals = forms.BooleanField(
+        label=_("端数処理による合計の差を確かめました"), required=False
+    )
+    asks_rounded_totals = False
 
 
 class UploadImportMixin(ImportMixin):
@@ -108,10 +113,16 @@ class UploadImportMixin(ImportMixin):
         """Store the file and import it as a dry run; keep it only if confirmable."""
         uploaded = import_form.cleaned_data["import_file"]
         upload = uploads.save(uploaded, user=request.user)
+        read: dict = {}
         try:
             dataset = self._input_format(
                 import_form.cleaned_data["format"]
             ).create_dataset(uploads.read(upload))
+            # read once: what the preview read is kept for the confirm step
+            dataset.budget_on_read = lambda source: read.update(
+                source=upload_parses.snapshot(source)
+            )
+            dataset.budget_accept_rounded = True  # a warning; the confirm form asks
             result = resource.import_data(
                 dataset,
                 dry_run=True,
@@ -128,6 +139,8 @@ class UploadImportMixin(ImportMixin):
         if result.has_errors() or result.has_validation_errors():
             uploads.remove(upload)  # refused: nothing to confirm, nothing kept
             return {"result": result}
+        rounded = result.budget_report.rounded_totals
+        upload_parses.keep(upload, read.get("source"), rounded_totals=rounded)
         import_form.budget_upload = upload
         import_form.import_result = result  # for a confirm form built from it
         return {
@@ -151,6 +164,16 @@ class UploadImportMixin(ImportMixin):
         context["import_error_display"] = self.import_error_display
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
+
+    def create_confirm_form(self, request, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        report = getattr(
+            getattr(import_form, "import_result", None), "budget_report", None
+        )
+        if report is not None and report.rounded_totals:
+            form.fields["accept_rounded_totals"].required = True
+            form.asks_rounded_totals = True
+        return form
 
     def get_confirm_form_initial(self, request, import_form):
         if import_form is None:
@@ -178,14 +201,22 @@ class UploadImportMixin(ImportMixin):
         except uploads.UploadGone:
             uploads.remove(upload)
             return self._confirm_refused(request)
-        result = self._confirm(request, confirm_form, upload, data, **kwargs)
+        kept = upload_parses.load(upload)
+        accept = confirm_form.cleaned_data["accept_rounded_totals"]
+        if kept is not None and kept.rounded_totals and not accept:
+            return self._rounded_totals_unchecked(request)
+        result = self._confirm(request, confirm_form, upload, data, kept, **kwargs)
         return self.process_result(result, request)
 
-    def _confirm(self, request, confirm_form, upload, data, **kwargs):
+    def _confirm(self, request, confirm_form, upload, data, kept, **kwargs):
         try:
             dataset = self._input_format(
                 confirm_form.cleaned_data["format"]
             ).create_dataset(data)
+            dataset.budget_read = kept.source if kept is not None else None
+            dataset.budget_accept_rounded = confirm_form.cleaned_data[
+                "accept_rounded_totals"
+            ]
             result = self.process_dataset(
                 dataset,
                 confirm_form,
@@ -237,6 +268,25 @@ class UploadImportMixin(ImportMixin):
                 ),
             )
 
+    def _rounded_totals_unchecked(self, request):
+        """The preview warned of totals off by rounding and the box is not ticked:
+        import nothing, keep the upload (going back and ticking it confirms)."""
+        messages.error(
+            request,
+            gettext(
+                "合計行と各事業の合計の差を確かめて、「端数処理による合計の差を"
+                "確かめました」にチェックを入れてから確定してください。"
+                "何も書き込んでいません。"
+            ),
+        )
+        return HttpResponseRedirect(self._import_url())
+
+    def _import_url(self) -> str:
+        return reverse(
+            "admin:{}_{}_import".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
+
     def _confirm_refused(self, request):
         """A key that finds nothing for this user: say so, read and delete nothing."""
         messages.error(
@@ -248,11 +298,7 @@ class UploadImportMixin(ImportMixin):
             )
             % {"minutes": settings.UPLOAD_EXPIRY_SECONDS // 60},
         )
-        url = reverse(
-            "admin:{}_{}_import".format(*self.get_model_info()),
-            current_app=self.admin_site.name,
-        )
-        return HttpResponseRedirect(url)
+        return HttpResponseRedirect(self._import_url())
 
     # --- formats ----------------------------------------------------------------------
 

@@ -119,6 +119,10 @@ class ProjectResource(resources.ModelResource):
             user=kwargs.get("user"),
             via=ImportEvent.Via.ADMIN,
             decisions=kwargs.get("decisions"),
+            # set on the dataset by admin_import: the kept parse, the clerk's ticks
+            accept_rounded_totals=getattr(dataset, "budget_accept_rounded", False),
+            source=getattr(dataset, "budget_read", None),
+            on_read=getattr(dataset, "budget_on_read", None),
         )
         if dry_run:  # the preview; a refused upload is removed, so never confirmed
             refuse_above_admin_limit(report)

@@ -109,9 +109,15 @@ def read(upload: Upload) -> bytes:
     return data
 
 
+def parse_name(upload: Upload) -> str:
+    """Where the preview keeps its reading of the upload (budgets.upload_parses)."""
+    return upload.stored_name.removesuffix(".bin") + ".parse.json"
+
+
 def remove(upload: Upload) -> None:
-    """Delete the upload's file and its record (either may be gone already)."""
+    """Delete the upload's file, its kept parse and its record (any may be gone)."""
     storage().delete(upload.stored_name)
+    storage().delete(parse_name(upload))
     Upload.objects.filter(pk=upload.pk).delete()
 
 

@@ -44,9 +44,14 @@ def clerk(db) -> User:
 
 def stored_files() -> list[str]:
     try:
-        return uploads.storage().listdir("")[1]
+        return sorted(uploads.storage().listdir("")[1])
     except FileNotFoundError:
         return []
+
+
+def kept_files(upload: Upload) -> list[str]:
+    """The upload's file and the preview's reading of it (budgets.upload_parses)."""
+    return sorted([upload.stored_name, uploads.parse_name(upload)])
 
 
 def form_with(page, field: str):
@@ -78,7 +83,7 @@ def test_a_clerk_uploads_previews_and_confirms_a_table(django_app, clerk, seed_b
     assert upload.user == clerk and upload.original_name == "r03.txt"
     assert upload.sha256 == hashlib.sha256(seed_bytes).hexdigest()
     assert upload.size == len(seed_bytes)
-    assert stored_files() == [upload.stored_name]
+    assert stored_files() == kept_files(upload)
     assert not Project.objects.exists()
 
     done = form_with(page, "upload").submit("confirm", user=clerk).follow(user=clerk)
@@ -190,7 +195,7 @@ def test_a_forged_confirm_with_another_users_key_is_refused(
 
     assert REFUSED in response.content.decode()
     assert not Project.objects.exists()
-    assert Upload.objects.get() == upload and stored_files() == [upload.stored_name]
+    assert Upload.objects.get() == upload and stored_files() == kept_files(upload)
     form_with(page, "upload").submit("confirm", user=clerk)  # its owner still can
     assert Project.objects.count() == 32
 

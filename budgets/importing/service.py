@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
@@ -15,7 +15,7 @@ from budgets.importing import bulk, failures, proposing
 from budgets.importing.planning import ImportPlan, plan_import
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.proposing import Decisions
-from budgets.importing.sources import read_source
+from budgets.importing.sources import Source, read_source
 from budgets.importing.table import parse_table
 from budgets.importing.writing import apply_plan
 from budgets.models import ImportEvent
@@ -36,6 +36,7 @@ class ImportReport:
     written: bool = False
     pruned: int = 0
     event: ImportEvent | None = None
+    rounded_totals: bool = False  # totals off by rounding, accepted as warnings
     # the import committed, then what follows it (the data version, /data/) failed
     after_commit_problems: list[Problem] = field(default_factory=list)
 
@@ -80,11 +81,15 @@ def import_table(
     via: str = ImportEvent.Via.COMMAND,
     accept_rounded_totals: bool = False,
     decisions: Decisions | None = None,
+    source: Source | None = None,
+    on_read: Callable[[Source], None] | None = None,
 ) -> ImportReport:
     """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
 
     A report with problems means nothing was written. A real import (not a dry run)
     is recorded as one ImportEvent; every history record it writes links to it.
+    ``source``: ``data`` as read already (the admin's preview kept it), not read
+    again; ``on_read`` is given the source once read, before it is parsed.
     """
     with bulk.cyclic_gc_paused():
         return _import_table(
@@ -98,6 +103,8 @@ def import_table(
             via=via,
             accept_rounded_totals=accept_rounded_totals,
             decisions=decisions,
+            source=source,
+            on_read=on_read,
         )
 
 
@@ -113,18 +120,23 @@ def _import_table(
     via: str,
     accept_rounded_totals: bool,
     decisions: Decisions | None,
+    source: Source | None,
+    on_read: Callable[[Source], None] | None,
 ) -> ImportReport:
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
     )
     try:
-        source = read_source(data)
+        source = source or read_source(data)
     except ImportRefused as refused:
         report.problems = refused.problems
         return report
+    if on_read is not None:
+        on_read(source)
     report.source_kind, report.encoding = source.kind, source.encoding
     table = parse_table(source, year=year, accept_rounded_totals=accept_rounded_totals)
     report.warnings = [*source.warnings, *table.warnings]
+    report.rounded_totals = bool(table.warnings)  # only accepted totals warn
     source.rows.clear()  # parsed: the raw cells are no longer needed
     if table.problems:
         report.problems = table.problems

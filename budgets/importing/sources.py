@@ -31,6 +31,7 @@ class Source:
     warnings: list[Problem] = field(default_factory=list)
     # PDF: each line's page and its line on that page, counted from the page's top
     pages: dict[int, tuple[int, int]] = field(default_factory=dict)
+    sheet: str | None = None  # XLSX: the sheet the table was read from
 
     def locate(self, line: int) -> tuple[int | None, int]:
         """The page (None but for a PDF) and the line on it of a source line."""
@@ -152,4 +153,4 @@ def _read_xlsx(data: bytes) -> Source:
     table = xlsx.read_workbook(data)
     rows = [SourceRow(line, cells) for line, cells in table.rows]
     warnings = [Problem(note) for note in table.notes]
-    return Source("xlsx", None, rows, warnings=warnings)
+    return Source("xlsx", None, rows, warnings=warnings, sheet=table.sheet)

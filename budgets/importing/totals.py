@@ -4,7 +4,8 @@ A totals row is never a project. Each amount it prints must equal the sum of tha
 column over the project rows above it; a difference refuses the table with both
 figures. When the table notes that its figures are rounded (端数処理, 四捨五入 …),
 the difference may be the rounding: it is still refused unless the import is told to
-accept it (``accept_rounded_totals``, the command's ``--accept-rounded-totals``),
+accept it (``accept_rounded_totals``, the command's ``--accept-rounded-totals``, the
+admin's confirm form's 「端数処理による合計の差を確かめました」),
 when it becomes a warning the report shows.
 """
 
@@ -80,7 +81,8 @@ def check_totals(
                     + _(
                         "丸めによる差であることを確かめたうえで、コマンド "
                         "import_budget_table に --accept-rounded-totals を付けて"
-                        "取り込んでください（管理画面ではまだ受け入れられません）。"
+                        "取り込んでください（管理画面では、確認画面の「端数処理による"
+                        "合計の差を確かめました」にチェックを入れて確定します）。"
                     ),
                     total.line,
                     COLUMN_LABELS[key],
