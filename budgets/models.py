@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,13 +23,21 @@ from simple_history.models import HistoricalRecords
 
 from budgets import eras, reorganisation
 from budgets.amounts import AMOUNT_MAX
-from budgets.text import search_key
+from budgets.text import (
+    normalise_line_breaks,
+    search_key,
+    validate_multiline_text,
+    validate_one_line_text,
+)
 
 # The years a fiscal year may be: those 和暦 labels cover (one home: budgets/eras.py).
 FIRST_YEAR, LAST_YEAR = eras.MIN_YEAR, eras.MAX_YEAR
 
 AMOUNT_FIELDS = ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
 AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
+# The longest description (the seed's longest is 150 characters): a 10 MB one was
+# accepted and then served a 10 MB page.
+DESCRIPTION_MAX = 10_000
 
 
 def source_storage():
@@ -57,7 +67,8 @@ class ImportEvent(models.Model):
     via = models.CharField(
         _("経路"), max_length=10, choices=Via.choices, default=Via.COMMAND
     )
-    years = models.CharField(_("年度"), max_length=200, blank=True)
+    # a backup holds every year: more than any fixed length would
+    years = models.TextField(_("年度"), blank=True)
     created = models.PositiveIntegerField(_("新規"), default=0)
     updated = models.PositiveIntegerField(_("変更"), default=0)
     unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
@@ -162,6 +173,7 @@ class FiscalYear(Versioned):
         _("表題"),
         max_length=200,
         blank=True,
+        validators=[validate_one_line_text],
         help_text=_("公表された表の表題。例: 令和3年度当初予算"),
     )
     is_published = models.BooleanField(
@@ -265,7 +277,9 @@ class Theme(Versioned):
     number = models.PositiveSmallIntegerField(
         _("施策番号"), validators=[MinValueValidator(1)]
     )
-    name = models.CharField(_("施策名"), max_length=300)
+    name = models.CharField(
+        _("施策名"), max_length=300, validators=[validate_one_line_text]
+    )
 
     objects = ThemeQuerySet.as_manager()
     history = history_records()
@@ -311,6 +325,7 @@ class Department(Versioned):
         _("部"),
         max_length=200,
         unique=True,
+        validators=[validate_one_line_text],
         help_text=_(
             "名前を変えると、過去のすべての年度でもこの名前で表示されます。誤字の訂正"
             "はここで直してください。組織改正で名前が変わったときは、部の一覧の操作"
@@ -358,7 +373,9 @@ class Section(Versioned):
         related_name="sections",
         verbose_name=_("部"),
     )
-    name = models.CharField(_("課名"), max_length=200)
+    name = models.CharField(
+        _("課名"), max_length=200, validators=[validate_one_line_text]
+    )
 
     objects = SectionQuerySet.as_manager()
     history = history_records()
@@ -599,11 +616,19 @@ class Project(Versioned):
         related_name="projects",
         verbose_name=_("課"),
     )
-    name = models.CharField(_("事業名"), max_length=300)
+    name = models.CharField(
+        _("事業名"), max_length=300, validators=[validate_one_line_text]
+    )
     category = models.CharField(
         _("二次経費区分"), max_length=20, choices=Category.choices
     )
-    description = models.TextField(_("事業内容"), blank=True)
+    description = models.TextField(
+        _("事業内容"),
+        blank=True,
+        max_length=DESCRIPTION_MAX,
+        validators=[validate_multiline_text],
+        help_text=_("タブと改行は使えます。"),
+    )
     requested = models.BigIntegerField(
         _("要求額（千円）"), validators=AMOUNT_VALIDATORS
     )
@@ -614,9 +639,7 @@ class Project(Versioned):
         validators=AMOUNT_VALIDATORS,
         help_text=_("新規事業では空欄（表の「-」）。0 は 0 千円の意味です。"),
     )
-    budgeted = models.BigIntegerField(
-        _("予算額（千円）"), validators=AMOUNT_VALIDATORS
-    )
+    budgeted = models.BigIntegerField(_("予算額（千円）"), validators=AMOUNT_VALIDATORS)
     budgeted_levelup = models.BigIntegerField(
         _("予算額のうちレベルアップ（千円）"),
         null=True,
@@ -663,6 +686,11 @@ class Project(Versioned):
                 condition=Q(requested__gte=0) & Q(budgeted__gte=0),
                 name="project_amounts_not_negative",
                 violation_error_message=_("金額は負にできません。"),
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX),
+                name="project_description_within_limit",
+                violation_error_message=_("事業内容は 10,000 文字以内です。"),
             ),
             models.CheckConstraint(
                 # the level-up parts are at most their whole (the next two rules)
@@ -747,6 +775,7 @@ class Project(Versioned):
         )
 
     def clean(self) -> None:
+        self.description = normalise_line_breaks(self.description)
         errors: dict[str, list] = {}
 
         def add(field: str, message) -> None:

@@ -45,6 +45,7 @@ from budgets.exporting import (
     LineText,
     neutralise,
     project_rows,
+    restore_neutralised,
 )
 from budgets.models import FiscalYear, Project
 from budgets.text import fix_lookalikes
@@ -106,9 +107,17 @@ def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
 # --- cp932 -----------------------------------------------------------------
 
 # Where Windows (cp932) has its own code point for a character Unicode spells
-# otherwise; the rest of the usual "Shift_JIS vs cp932" pairs encode as they are.
+# otherwise. Python's cp932 codec writes the last six so without a word (they read
+# back as the full-width forms: every such character of the BMP is here), so they are
+# replaced and listed on /data/ as such.
 CP932_EQUIVALENTS = {
     "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR (cp932 0x815C)
+    "\u00a2": "\uffe0",  # ¢ CENT SIGN -> ￠ (0x8191)
+    "\u00a3": "\uffe1",  # £ POUND SIGN -> ￡ (0x8192)
+    "\u00ac": "\uffe2",  # ¬ NOT SIGN -> ￢ (0x81CA)
+    "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE -> ∥ (0x8161)
+    "\u2212": "\uff0d",  # − MINUS SIGN -> － (0x817C)
+    "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE (0x8160)
 }
 
 
@@ -132,11 +141,11 @@ class Replacement:
 
 
 def _encodable(text: str) -> bool:
+    """Whether cp932 writes ``text`` so that it reads back as the same text."""
     try:
-        text.encode(CP932)
+        return text.encode(CP932).decode(CP932) == text
     except UnicodeEncodeError:
         return False
-    return True
 
 
 def cp932_replacement(char: str) -> str:
@@ -191,7 +200,9 @@ def cp932_chunks(queryset: QuerySet[Project]) -> Iterator[bytes]:
     for row in project_rows(queryset):
         yield writer.writerow(
             [
-                neutralise(to_cp932_text(cell))
+                # project_rows neutralised the stored text: replace within it, then
+                # neutralise once (a replacement may begin with a formula character)
+                neutralise(to_cp932_text(restore_neutralised(cell)))
                 if isinstance(cell, str)
                 else cell
                 for cell in row

@@ -7,6 +7,9 @@ fix_lookalikes apply to them); NFKC is for what we parse and for search keys.
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
 # CJK Radicals Supplement (U+2E80-U+2EFF) characters that PDFs emit for whole
 # ideographs. NFKC leaves all of them but ⺟ alone. Targets follow Unicode's
 # EquivalentUnifiedIdeograph.txt, except ⻆, which that file does not list: it
@@ -113,3 +116,67 @@ def search_key(s: str) -> str:
     s = s.casefold()
     s = _KATAKANA_RUN.sub(_hiragana, s)
     return " ".join(s.split())  # split() knows the same whitespace as re's \s
+
+
+# --- What a stored text may hold -------------------------------------------------
+# One rule for the admin form and the importer alike, so that whatever either accepts
+# every export gives back unchanged (tests/test_roundtrip.py): no C0 or C1 control
+# character (XLSX cannot hold them, NUL breaks the database) and no U+2028/U+2029 (the
+# text reader splits lines on them); a description may hold tabs and line breaks,
+# stored as LF; a one-line text (a name, a title) holds neither. No edge space or
+# zero-width character either: the importer trims them from every cell.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+_FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}]")
+_FORBIDDEN_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n\r]")
+_LINE_BREAK = re.compile("\r\n?")
+
+
+def normalise_line_breaks(s: str) -> str:
+    """CR LF (as browsers send a textarea) and lone CR become LF."""
+    return _LINE_BREAK.sub("\n", s) if "\r" in s else s
+
+
+def stored_text_problem(s: str, *, multiline: bool) -> str | None:
+    """Return why ``s``, a trimmed cell, cannot be stored (a Japanese sentence), or
+    None. The model validators below also refuse what a trim would change."""
+    forbidden = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_ONE_LINE
+    if found := forbidden.search(s):
+        char = found.group()
+        if char in "\t\n\r":
+            return gettext("改行やタブは使えません（%(position)s 文字目）。") % {
+                "position": found.start() + 1
+            }
+        return gettext(
+            "保存できない制御文字 U+%(code)04X が含まれています"
+            "（%(position)s 文字目）。"
+        ) % {"code": ord(char), "position": found.start() + 1}
+    return None
+
+
+def _edge_problem(s: str) -> str | None:
+    """The importer trims every cell (clean_cell): a form must not store what it
+    would trim."""
+    if s != clean_cell(s):
+        return gettext("先頭か末尾に空白や見えない文字があります。")
+    return None
+
+
+def validate_one_line_text(value: str) -> None:
+    """Model validator: a name or title (see ``stored_text_problem``)."""
+    _raise_problem(stored_text_problem(value, multiline=False) or _edge_problem(value))
+
+
+def validate_multiline_text(value: str) -> None:
+    """Model validator: a description (see ``stored_text_problem``)."""
+    value = normalise_line_breaks(value)
+    _raise_problem(stored_text_problem(value, multiline=True) or _edge_problem(value))
+
+
+def show_controls(s: str) -> str:
+    """``s`` with each control character, tab and line break written as U+XXXX."""
+    return _FORBIDDEN_ONE_LINE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
+
+
+def _raise_problem(problem: str | None) -> None:
+    if problem is not None:
+        raise ValidationError(problem, code="stored_text")

@@ -19,6 +19,13 @@ def empty_page_cache():
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """Hash test users' passwords with MD5: PBKDF2's 1,000,000 rounds cost each test
+    that makes a staff user about half a second, and no test is about the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def private_uploads(settings, tmp_path):
     """Keep every test's admin uploads in a folder of its own, not the project's."""
     settings.STORAGES = {

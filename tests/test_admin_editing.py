@@ -145,14 +145,21 @@ def test_the_second_of_two_clerks_is_stopped_and_keeps_what_they_typed(
     assert f"他の人が保存した値: {value}" in beside
 
 
+def opened_before_a_colleague_saved(app, project, clerk, colleague):
+    """The clerk's change form, opened before the colleague saved 3,000,000 千円 as
+    the project's budget."""
+    mine = change_form(app, project, clerk)
+    theirs = change_form(app, project, colleague)
+    theirs["budgeted"] = "3000000"
+    theirs.submit("_save")
+    return mine
+
+
 def test_only_the_fields_the_colleague_changed_show_their_saved_value(
     django_app, clerk, colleague, fy2021
 ):
     project = Project.objects.get(no=1)
-    mine = change_form(django_app, project, clerk)
-    theirs = change_form(django_app, project, colleague)
-    theirs["budgeted"] = "3000000"
-    theirs.submit("_save")
+    mine = opened_before_a_colleague_saved(django_app, project, clerk, colleague)
 
     mine["description"] = "私の説明"
     response = mine.submit("_save")
@@ -168,10 +175,7 @@ def test_after_seeing_the_newer_values_the_clerk_may_save_on_purpose(
     django_app, clerk, colleague, fy2021
 ):
     project = Project.objects.get(no=1)
-    mine = change_form(django_app, project, clerk)
-    theirs = change_form(django_app, project, colleague)
-    theirs["budgeted"] = "3000000"
-    theirs.submit("_save")
+    mine = opened_before_a_colleague_saved(django_app, project, clerk, colleague)
     mine["description"] = "私の説明"
     stopped = mine.submit("_save")
 
@@ -253,10 +257,7 @@ def test_a_forged_version_field_does_not_skip_the_guard(
     django_app, clerk, colleague, fy2021
 ):
     project = Project.objects.get(no=1)
-    mine = change_form(django_app, project, clerk)
-    theirs = change_form(django_app, project, colleague)
-    theirs["budgeted"] = "3000000"
-    theirs.submit("_save")
+    mine = opened_before_a_colleague_saved(django_app, project, clerk, colleague)
 
     mine["seen_version"].force_value("99")  # tampered on purpose
     mine["budgeted"] = "1"
@@ -275,3 +276,41 @@ def test_the_lineage_page_saves_without_changing_its_projects(
 
     assert saved(form.submit("_save"))
     assert lineage.projects.get().no == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"),
+    [
+        ("description", "警報\x07音", "制御文字 U+0007"),
+        ("description", "段\u2028落", "制御文字 U+2028"),
+        ("name", "融資\t事業", "改行やタブは使えません"),
+        ("name", "\u200b融資事業", "見えない文字"),
+    ],
+)
+def test_text_the_exports_could_not_give_back_is_refused_beside_its_field(
+    django_app, clerk, fy2021, field, typed, words
+):
+    project = Project.objects.get(no=1)
+    form = change_form(django_app, project, clerk)
+    form[field] = typed
+
+    response = form.submit("_save")
+
+    assert words in response.html.select_one(f".field-{field} .errorlist").get_text()
+    project.refresh_from_db()
+    assert project.version == 1
+
+
+def test_a_description_typed_over_several_lines_is_kept_with_its_tabs(
+    django_app, clerk, fy2021
+):
+    project = Project.objects.get(no=1)
+    form = change_form(django_app, project, clerk)
+    form["description"] = (
+        "一行目\r\n\t字下げした二行目"  # as a browser sends a textarea
+    )
+
+    assert saved(form.submit("_save"))
+
+    project.refresh_from_db()
+    assert project.description == "一行目\n\t字下げした二行目"

@@ -141,9 +141,7 @@ def test_rounded_totals_without_the_box_ticked_import_nothing(django_app, clerk)
 
 
 def test_matching_totals_ask_nothing(django_app, clerk):
-    page = preview(
-        django_app, clerk, (PDFS / "totals_match.pdf").read_bytes(), "m.pdf"
-    )
+    page = preview(django_app, clerk, (PDFS / "totals_match.pdf").read_bytes(), "m.pdf")
 
     assert "accept_rounded_totals" not in confirm_form(page).fields
     confirm_form(page).submit("confirm", user=clerk)

@@ -91,7 +91,7 @@ def test_the_text_limits_are_the_model_fields_lengths():
         "department": 200,
         "section": 200,
         "name": 300,
-        "description": None,
+        "description": 10_000,
     }
 
 

@@ -48,3 +48,58 @@ def test_two_amounts_that_would_overflow_every_total_are_refused(seed_text, fy20
     assert {p.column for p in report.problems} == {"要求額"}
     assert all("上限は 1,000,000,000,000 千円" in str(p) for p in report.problems)
     assert Project.objects.get(no=1).requested == 3_826_938
+
+
+def csv_of(rows: list[list[str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def exported_rows(fy2021) -> list[list[str]]:
+    """The FY2021 table as the site's own CSV gives it, row by row."""
+    import csv
+    import io
+
+    from budgets.exporting import csv_chunks
+
+    text = "".join(csv_chunks(Project.objects.all())).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_a_csv_whose_description_holds_a_tab_reads_as_csv(exported_rows):
+    exported_rows[1][8] = "表の\t字下げ"
+
+    report = import_table(csv_of(exported_rows), dry_run=True)
+
+    assert report.ok, [str(p) for p in report.problems]
+    (change,) = report.plan.years[0].changed
+    assert [(c.old, c.new) for c in change.changes if c.new == "表の\t字下げ"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        (6, "融資\x07事業", "制御文字 U+0007"),
+        (6, "融資\n事業", "改行やタブは使えません"),
+        (8, "説明\u2029続き", "制御文字 U+2029"),
+        (8, "長" * 10_001, "10000 文字以内"),
+    ],
+)
+def test_text_no_export_could_give_back_is_refused_naming_line_and_column(
+    exported_rows, column, value, words
+):
+    exported_rows[2][column] = value
+
+    report = import_table(csv_of(exported_rows))
+
+    assert not report.ok
+    (problem,) = report.problems
+    assert (problem.line, problem.column) == (3, exported_rows[0][column])
+    assert words in str(problem).replace(",", "")
+    assert "<U+" in (problem.value or "") or len(value) > 100  # controls shown
+    assert not Project.objects.filter(name=value).exists()

@@ -112,7 +112,8 @@ def test_the_cp932_csv_says_its_charset(client, fy2021):
         ("⺠間", "民間"),  # a radical look-alike
         ("A—B", "A―B"),  # Windows' own dash
         ("𠮷野", "&#x20BB7;野"),  # nothing in cp932: a numeric reference
-        ("～〜", "～〜"),  # both encode as they are
+        ("～〜", "～～"),  # cp932 has one code point (0x8160) for both
+        ("¢−", "￠－"),  # written as cp932's full-width forms, and listed
     ],
 )
 def test_characters_cp932_lacks_are_replaced_as_documented(text, written):

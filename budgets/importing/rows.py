@@ -16,6 +16,7 @@ from budgets.importing.cells import as_text
 from budgets.importing.headers import COLUMN_LABELS, category, published_flag
 from budgets.importing.problems import Problems
 from budgets.models import AMOUNT_FIELDS, amount_problems
+from budgets.text import normalise_line_breaks, show_controls, stored_text_problem
 
 # The largest No and theme number their columns hold, on every database.
 WHOLE_NUMBER_MAX = {
@@ -25,7 +26,7 @@ WHOLE_NUMBER_MAX = {
     for key in ("no", "theme_number")
 }
 MAX_DIGITS = {key: len(str(maximum)) for key, maximum in WHOLE_NUMBER_MAX.items()}
-# The longest text a text column holds (the description has no limit).
+# The longest text a text column holds.
 TEXT_LIMITS = {
     column.key: column.model_field().max_length
     for column in OPEN_DATA
@@ -170,6 +171,11 @@ def text(cell: Any, key: str) -> str:
     value = cell if type(cell) is str else as_text(cell)
     if not value and key != "description":
         raise BadCell(_("空欄にできません。"))
+    multiline = key == "description"
+    if multiline:
+        value = normalise_line_breaks(value)
+    if problem := stored_text_problem(value, multiline=multiline):
+        raise BadCell(problem, _shown(value))
     limit = TEXT_LIMITS.get(key)
     if limit and len(value) > limit:
         raise BadCell(
@@ -178,6 +184,11 @@ def text(cell: Any, key: str) -> str:
             value[:40] + "…",
         )
     return value
+
+
+def _shown(value: str) -> str:
+    """A bad text as the problem list shows it: cut short, its controls visible."""
+    return show_controls(value[:40])
 
 
 def category_of(cell: Any, key: str = "category") -> str:

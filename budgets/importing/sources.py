@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from budgets.importing import xlsx
+from budgets.importing.headers import header_mapping
 from budgets.importing.problems import ImportRefused, Problem
 
 
@@ -71,7 +72,7 @@ def _read_text(data: bytes) -> Source:
     text, encoding = _decode(data)
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
-    if any("\t" in line for line in lines):
+    if any("\t" in line for line in lines) and not _csv_header_found(text):
         rows = [
             SourceRow(number, line.split("\t"))
             for number, line in enumerate(lines, start=1)
@@ -82,6 +83,19 @@ def _read_text(data: bytes) -> Source:
     if "\x00" in text:
         raise ImportRefused(_nul_problems(source))
     return source
+
+
+def _csv_header_found(text: str, *, rows: int = 100) -> bool:
+    """Whether the text reads as a CSV with a table's header in its first rows: then
+    a tab is a character of a quoted cell (a description may hold one), not the
+    separator of text copied out of a PDF."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return any(
+            header_mapping(cells) for cells, _ in zip(reader, range(rows), strict=False)
+        )
+    except csv.Error:
+        return False
 
 
 def _nul_problems(source: Source) -> list[Problem]:
