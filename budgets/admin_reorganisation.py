@@ -66,7 +66,7 @@ class EarlierLinkInline(VersionGuardInlineMixin, admin.TabularInline):
     fk_name = "later"
     fields = ("earlier", "kind", "note")
     raw_id_fields = ("earlier",)
-    extra = 0
+    extra = 1  # one empty row: a link can be added without JavaScript
     verbose_name = _("前の年度の事業とのつながり")
     verbose_name_plural = _("前の年度の事業とのつながり")
 

@@ -14,6 +14,7 @@ from django_webtest import WebTestMixin  # noqa: F401  (the django_app fixture)
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
 from budgets.models import (
+    Department,
     DepartmentSuccession,
     ImportEvent,
     Project,
@@ -403,3 +404,77 @@ def test_a_backup_carries_the_successions_and_links_byte_for_byte(
         )
         == recorded["lineages"]
     )
+
+
+# --- the admin: recording a reorganisation, correcting a link ---------------------
+
+
+def test_a_clerk_records_a_reorganisation_and_the_past_keeps_its_name(
+    django_app,
+    clerk,  # noqa: F811
+    fy2021,
+):
+    old = Department.objects.get(name="防災危機管理室")
+    page = django_app.get("/admin/budgets/department/", user=clerk)
+    form = page.forms["changelist-form"]
+    form["action"] = "record_reorganisation"
+    form.get(
+        "_selected_action",
+        index=list(
+            Department.objects.order_by("name").values_list("pk", flat=True)
+        ).index(old.pk),
+    ).checked = True
+    page = form.submit(user=clerk)
+    form = page.forms["reorganisation_form"]
+    form["name"] = "防災危機管理部"
+    form["kind"] = "renamed"
+    form["from_year"] = "2022"
+
+    form.submit("apply", user=clerk).follow(user=clerk)
+
+    new = Department.objects.get(name="防災危機管理部")
+    succession = DepartmentSuccession.objects.get()
+    assert (succession.predecessor, succession.successor) == (old, new)
+    assert succession.history.first().history_user == clerk
+    assert sorted(new.sections.values_list("name", flat=True)) == [
+        "危機管理・生活安全担当",
+        "防災課",
+    ]
+    assert SectionSuccession.objects.count() == 2
+    assert project(2021, 7).section.department == old  # the past keeps its name
+    report = import_table(change.fy2022_table(fy2021_seed()), dry_run=True)
+    proposal = proposals_by_name(report.plan)["客引き防止プロジェクト"]
+    assert proposal.best.evidence[0].startswith("前身の課（防災危機管理室")
+
+
+def fy2021_seed() -> str:
+    from tests.conftest import SEED
+
+    return SEED.read_text(encoding="utf-8")
+
+
+def test_a_clerk_corrects_a_link_and_the_lineage_follows(
+    django_app,
+    clerk,  # noqa: F811
+    fy2021,
+    fy2022_table,
+):
+    import_table(fy2022_table, publish=True)  # nothing proposed was accepted
+    renamed, earlier = project(2022, 2), project(2021, 2)
+    assert renamed.lineage_id != earlier.lineage_id
+    page = django_app.get(f"/admin/budgets/project/{renamed.pk}/change/", user=clerk)
+    form = page.forms["project_form"]
+    form["earlier_links-0-earlier"] = str(earlier.pk)
+    form["earlier_links-0-kind"] = "continues"
+
+    form.submit("_save", user=clerk)
+
+    renamed.refresh_from_db()
+    assert renamed.lineage_id == earlier.lineage_id
+    link = ProjectLink.objects.get(later=renamed)
+    assert link.history.first().history_user == clerk
+    assert renamed.history.first().lineage_id == earlier.lineage_id
+
+    link.delete()  # and undone: the project leaves the earlier lineage
+    renamed.refresh_from_db()
+    assert renamed.lineage_id != earlier.lineage_id
