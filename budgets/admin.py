@@ -15,6 +15,7 @@ from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets import admin_proposals, source_files
+from budgets.admin_citations import CitedProjectAdminMixin, SourcePublicAdminMixin
 from budgets.admin_guard import (
     VersionGuardAdminMixin,
     VersionGuardForm,
@@ -180,7 +181,7 @@ class ProjectAdminForm(VersionGuardForm):
 
 
 @admin.register(ImportEvent)
-class ImportEventAdmin(admin.ModelAdmin):
+class ImportEventAdmin(SourcePublicAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "filename",
@@ -216,9 +217,6 @@ class ImportEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -236,7 +234,11 @@ class ImportEventAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(
-    VersionGuardAdminMixin, UploadImportMixin, ExportMixin, SimpleHistoryAdmin
+    CitedProjectAdminMixin,
+    VersionGuardAdminMixin,
+    UploadImportMixin,
+    ExportMixin,
+    SimpleHistoryAdmin,
 ):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]
@@ -270,7 +272,7 @@ class ProjectAdmin(
     list_select_related = ("fiscal_year", "section__department")
     autocomplete_fields = ("section",)
     raw_id_fields = ("lineage",)
-    readonly_fields = ("created_at", "updated_at", "version")
+    readonly_fields = ("citation", "created_at", "updated_at", "version")
     history_list_display = ("budgeted", "requested", "import_event")
     inlines = [EarlierLinkInline]
     fieldsets = (
@@ -293,7 +295,7 @@ class ProjectAdmin(
             },
         ),
         (_("年度をまたぐ系譜"), {"fields": ("lineage",)}),
-        (_("記録"), {"fields": ("version", "created_at", "updated_at")}),
+        (_("記録"), {"fields": ("citation", "version", "created_at", "updated_at")}),
     )
 
     def get_import_formats(self):

@@ -88,6 +88,15 @@ class ImportEvent(models.Model):
         editable=False,
         help_text=_("取り込みが読んだファイルそのもの（SHA-256 で名付けて保管）"),
     )
+    source_public = models.BooleanField(
+        _("読んだファイルを公開する"),
+        default=False,
+        help_text=_(
+            "公開すると、公開中の年度の事業のページが出典としてこのファイルに"
+            "リンクします。公表された PDF は公開、職員の CSV・XLSX（非表示の"
+            "シートやメモを含むことがあります）は非公開で始まります。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("取り込み記録")
@@ -656,6 +665,34 @@ class Project(Versioned):
         verbose_name=_("事業の系譜"),
         help_text=_("他の年度の同じ事業と結ぶ系譜。取り込み時に自動で結ばれます。"),
     )
+    # Where the figures came from (budgets.citations): the import that last set them
+    # and the place in its file, or, after an edit in the admin, when (the edit's
+    # history record says who; the record before it keeps the import it replaced).
+    source_event = models.ForeignKey(
+        ImportEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cited_projects",
+        verbose_name=_("出典の取り込み"),
+    )
+    source_page = models.PositiveIntegerField(
+        _("出典のページ"), null=True, blank=True, editable=False
+    )
+    source_line = models.PositiveIntegerField(
+        _("出典の行"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("PDF ではページの上から数えた行、XLSX ではシートの行。"),
+    )
+    source_sheet = models.CharField(
+        _("出典のシート"), max_length=255, blank=True, editable=False
+    )
+    source_edited_at = models.DateTimeField(
+        _("管理画面で修正した日時"), null=True, blank=True, editable=False
+    )
     search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
@@ -743,6 +780,20 @@ class Project(Versioned):
                 violation_error_message=_(
                     "新規事業にはレベルアップ分がなく（空欄）、"
                     "レベルアップ事業には両方のレベルアップ分が必要です。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(source_event__isnull=False)
+                | Q(source_page=None, source_line=None, source_sheet=""),
+                name="project_source_place_needs_event",
+                violation_error_message=_("出典の場所には出典の取り込みが必要です。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(source_event__isnull=True)
+                | Q(source_edited_at__isnull=True),
+                name="project_source_imported_or_edited",
+                violation_error_message=_(
+                    "出典は取り込みか管理画面での修正のどちらか一方です。"
                 ),
             ),
         ]

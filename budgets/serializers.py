@@ -11,6 +11,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from budgets import citations
 from budgets.models import Department, FiscalYear, Project, Section, Theme
 
 
@@ -98,6 +99,24 @@ class ProjectDepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class SourceSerializer(serializers.Serializer):
+    """Where a project's figures came from, as its public page cites it."""
+
+    text = serializers.CharField(
+        help_text="As the page cites it: 令和3年度当初予算 新規事業及びレベルアップ"
+        "事業一覧（PDF）2 ページ. A file that is not public is cited by name only."
+    )
+    url = serializers.CharField(
+        allow_null=True, help_text="The file (#page=N for a PDF), when it is public."
+    )
+    kind = serializers.CharField(help_text="pdf, text, csv, xlsx; admin for an edit.")
+    page = serializers.IntegerField(allow_null=True, help_text="A PDF's page.")
+    line = serializers.IntegerField(
+        allow_null=True, help_text="The line (a PDF's: on its page; an XLSX's row)."
+    )
+    sheet = serializers.CharField(help_text="An XLSX's sheet; empty otherwise.")
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     year = serializers.IntegerField(source="fiscal_year.year", read_only=True)
     theme = ProjectThemeSerializer(read_only=True)
@@ -119,6 +138,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     history_url = serializers.SerializerMethodField(
         help_text="This project in every published year (API)."
     )
+    source = serializers.SerializerMethodField(
+        help_text="Where the figures came from (出典); null when not recorded."
+    )
 
     class Meta:
         model = Project
@@ -139,6 +161,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "lineage",
             "url",
             "history_url",
+            "source",
         ]
         extra_kwargs = {
             "requested": {"help_text": "要求額 (千円)."},
@@ -153,6 +176,21 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_url(self, project: Project) -> str:
         return _absolute(self, project.get_absolute_url())
+
+    @extend_schema_field(SourceSerializer(allow_null=True))
+    def get_source(self, project: Project) -> dict | None:
+        citation = citations.of(project)
+        if citation is None:
+            return None
+        url = _absolute(self, citation.url) if citation.url else None
+        return {
+            "text": citation.text,
+            "url": url,
+            "kind": citation.kind,
+            "page": citation.page,
+            "line": citation.line,
+            "sheet": citation.sheet,
+        }
 
     def get_history_url(self, project: Project) -> str:
         return _absolute(

@@ -4,7 +4,8 @@ Every real import (command or admin, whatever it changed) keeps the bytes it rea
 ``settings.STORAGES["sources"]``, a private folder by default, under a name made of
 their SHA-256, so the same file imported twice is stored once. Nothing serves that
 folder: staff download a file through ``download``, which checks their permission
-to view import records.
+to view import records; anyone downloads a file that staff made public through
+``public``, which checks that every import of it is public and its years published.
 
 The storage is looked up at each use (``source_storage()``), not through the field's
 own ``event.source.storage``, which Django fixes when the model is defined.
@@ -17,9 +18,21 @@ from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from budgets.models import ImportEvent, source_storage
+from budgets.models import FiscalYear, ImportEvent, source_storage
 
 EXTENSIONS = {"pdf": "pdf", "text": "txt", "csv": "csv", "xlsx": "xlsx"}
+KINDS = {extension: kind for kind, extension in EXTENSIONS.items()}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def kind_of(event: ImportEvent) -> str:
+    """The kind of file the event read ("pdf", "text", "csv", "xlsx"), "" if none."""
+    return KINDS.get(event.source.name.rsplit(".", 1)[-1], "") if event.source else ""
 
 
 def stored_name(sha256: str, kind: str) -> str:
@@ -33,7 +46,8 @@ def keep(event: ImportEvent, data: bytes, *, kind: str) -> None:
     if not storage.exists(name):
         name = storage.save(name, ContentFile(data))
     event.source.name = name
-    event.save(update_fields=["source"])
+    event.source_public = kind == "pdf"  # a published PDF; a clerk's file is not
+    event.save(update_fields=["source", "source_public"])
 
 
 @permission_required("budgets.view_importevent", raise_exception=True)
@@ -49,3 +63,31 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     extension = event.source.name.rsplit(".", 1)[-1]
     filename = event.filename or f"{event.sha256[:12]}.{extension}"
     return FileResponse(file, as_attachment=True, filename=filename)
+
+
+def is_public_file(sha256: str) -> bool:
+    """Whether the file is public: imported, every import of it public, and every
+    year those imports read published (a staff's "not public" always wins)."""
+    events = list(ImportEvent.objects.filter(sha256=sha256).exclude(source=""))
+    if not events or not all(event.source_public for event in events):
+        return False
+    years = {int(y) for event in events for y in event.years.split(",") if y}
+    published = FiscalYear.objects.filter(year__in=years, is_published=True)
+    return bool(years) and published.count() == len(years)
+
+
+def public(request: HttpRequest, sha256: str, extension: str) -> FileResponse:
+    """A public source file, to anyone: a PDF shown inline (``#page=N`` works),
+    other files as attachments. Anything else is 404, as if it did not exist."""
+    if not is_public_file(sha256):
+        raise Http404
+    try:
+        file = source_storage().open(stored_name(sha256, KINDS[extension]), "rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(
+        file,
+        as_attachment=extension != "pdf",
+        filename=f"{sha256[:12]}.{extension}",
+        content_type=CONTENT_TYPES[extension],
+    )

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from budgets import views
+from budgets import source_files, views
 
 app_name = "budgets"
 
@@ -23,6 +23,11 @@ urlpatterns = [
         "projects/<int:year>/<int:no>/",
         views.ProjectDetailView.as_view(),
         name="project",
+    ),
+    re_path(
+        r"^sources/(?P<sha256>[0-9a-f]{64})\.(?P<extension>pdf|txt|csv|xlsx)$",
+        source_files.public,
+        name="source_file",
     ),
     path("departments/<int:pk>/", views.DepartmentView.as_view(), name="department"),
     path("language/<str:code>/", views.LanguageView.as_view(), name="language"),

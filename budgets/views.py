@@ -24,7 +24,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from budgets import downloads, opendata
+from budgets import citations, downloads, opendata
 from budgets.caching import CachedPageMixin
 from budgets.filters import ProjectFilter
 from budgets.models import (
@@ -208,7 +208,7 @@ class ProjectDetailView(CachedPageMixin, DetailView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Project.objects.published().with_related(),
+            Project.objects.published().with_related().select_related("source_event"),
             fiscal_year__year=self.kwargs["year"],
             no=self.kwargs["no"],
         )
@@ -223,6 +223,7 @@ class ProjectDetailView(CachedPageMixin, DetailView):
         )
         context["history"] = history
         context["history_rows"] = _with_previous_year(history)
+        context["citation"] = citations.of(project)
         return context
 
 

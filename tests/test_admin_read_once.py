@@ -70,6 +70,7 @@ def test_the_confirm_step_does_not_read_the_pdf_again(django_app, clerk, pdf_rea
     assert "新規 32 件" in done.text
     assert len(pdf_reads) == 1
     assert Project.objects.count() == 32
+    assert Project.objects.get(no=32).source_page == 2  # the kept rows know pages
     assert uploads.storage().listdir("")[1] == []  # upload and parse both gone
 
 
@@ -102,7 +103,7 @@ def test_an_xlsx_preview_is_kept_too(django_app, clerk, seed_text):
 
     confirm_form(page).submit("confirm", user=clerk)
 
-    assert Project.objects.filter(no=1).exists()
+    assert Project.objects.get(no=1).source_sheet == "Sheet"
 
 
 # --- rounded totals ------------------------------------------------------------------

@@ -44,7 +44,7 @@ AMOUNT_BOUND = {"type": "integer", "minimum": 0, "maximum": AMOUNT_MAX}
 
 
 def published_projects() -> QuerySet[Project]:
-    return Project.objects.published().with_related()
+    return Project.objects.published().with_related().select_related("source_event")
 
 
 def is_whole_number(segment: str) -> bool:

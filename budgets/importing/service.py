@@ -171,7 +171,9 @@ def _import_table(
             report.event = event
             source_files.keep(event, data, kind=source.kind)
             if report.plan.has_changes:
-                report.pruned = apply_plan(report.plan, event=event, user=user)
+                report.pruned = apply_plan(
+                    report.plan, event=event, user=user, source=source
+                )
                 report.written = True
                 caching.data_changed()
                 if report.pruned:

@@ -16,9 +16,10 @@ from simple_history.signals import pre_create_historical_record
 from simple_history.utils import bulk_create_with_history
 
 from budgets import eras
-from budgets.importing import bulk, linking
+from budgets.importing import bulk, citing, linking
 from budgets.importing.planning import ImportPlan, YearPlan
 from budgets.importing.rows import ProjectRow
+from budgets.importing.sources import Source
 from budgets.models import (
     Department,
     FiscalYear,
@@ -52,6 +53,7 @@ class _Writer:
     event: ImportEvent
     user: Any
     now: Any
+    cite: citing.Citer  # a row's citation columns (budgets.importing.citing)
 
     @property
     def history(self) -> dict[str, Any]:
@@ -124,9 +126,16 @@ class _Writer:
         }
 
 
-def apply_plan(plan: ImportPlan, *, event: ImportEvent, user=None) -> int:
-    """Write the plan; return the number of projects pruned. Call inside atomic()."""
-    writer = _Writer(event=event, user=user, now=timezone.now())
+def apply_plan(
+    plan: ImportPlan, *, event: ImportEvent, user=None, source: Source | None = None
+) -> int:
+    """Write the plan; return the number of projects pruned. Call inside atomic().
+
+    The new and changed projects cite ``event`` and their place in ``source``.
+    """
+    writer = _Writer(
+        event=event, user=user, now=timezone.now(), cite=citing.citer(event, source)
+    )
     token = _current_event.set(event)
     try:
         return _apply(plan, writer)
@@ -165,13 +174,15 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                     lineage_id=links[id(row)],
                     created_at=writer.now,
                     version=1,
+                    **writer.cite(row),
                 )
                 for row in year_plan.new
             ),
         )
         linking.write_links(year_plan, fiscal_year, writer)
         writer.update_projects(
-            fiscal_year, _changed_values(year_plan, theme_ids, section_ids, writer.now)
+            fiscal_year,
+            _changed_values(year_plan, theme_ids, section_ids, writer.now, writer.cite),
         )
         if plan.prune and year_plan.missing:
             pruned += _prune(year_plan, writer)
@@ -277,13 +288,18 @@ def _project_values(
 
 
 def _changed_values(
-    year_plan: YearPlan, theme_ids, section_ids, now
+    year_plan: YearPlan, theme_ids, section_ids, now, cite: citing.Citer
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(No, the whole new row with its id) of each changed project, so that every
-    history record holds the complete new version."""
+    """(No, the whole new row with its id and its citation) of each changed project,
+    so that every history record holds the complete new version."""
     for change in year_plan.changed:
         values = _project_values(
-            change.row, theme_ids, section_ids, now, id=change.project_id
+            change.row,
+            theme_ids,
+            section_ids,
+            now,
+            id=change.project_id,
+            **cite(change.row),
         )
         yield change.row.no, values
 
