@@ -474,54 +474,73 @@ def amount_problems(
     The admin form (through ``Project.clean``) and the importer both ask this, so a
     clerk reads the same sentence wherever the mistake was made.
     """
-    values = {
-        "requested": requested,
-        "requested_levelup": requested_levelup,
-        "budgeted": budgeted,
-        "budgeted_levelup": budgeted_levelup,
-    }
     problems: list[tuple[str, str]] = []
-    for whole, part in (
-        ("requested", "requested_levelup"),
-        ("budgeted", "budgeted_levelup"),
+    for whole, whole_value, part, part_value in (
+        ("requested", requested, "requested_levelup", requested_levelup),
+        ("budgeted", budgeted, "budgeted_levelup", budgeted_levelup),
     ):
-        whole_value, part_value = values[whole], values[part]
-        if category == Project.Category.NEW:
-            if part_value is None:
-                continue  # the common cases first: an import asks for every row
-        elif category == Project.Category.LEVELUP and part_value is not None:
-            if whole_value is None or part_value <= whole_value:
-                continue
-        whole_label = Project._meta.get_field(whole).verbose_name
-        part_label = Project._meta.get_field(part).verbose_name
-        if category == Project.Category.NEW and part_value is not None:
-            message = _(
-                "新規事業にはレベルアップ分はありません。"
-                "「%(field)s」を空欄（-）にしてください。"
-            ) % {"field": part_label}
-        elif category == Project.Category.LEVELUP and part_value is None:
-            message = _(
-                "レベルアップ事業では「%(field)s」が必要です"
-                "（レベルアップ分がなければ 0）。"
-            ) % {"field": part_label}
-        elif (
-            part_value is not None
-            and whole_value is not None
-            and part_value > whole_value
-        ):
-            message = _(
-                "「%(part)s」（%(part_value)s 千円）が"
-                "「%(whole)s」（%(whole_value)s 千円）を超えています。"
-            ) % {
-                "part": part_label,
-                "part_value": f"{part_value:,}",
-                "whole": whole_label,
-                "whole_value": f"{whole_value:,}",
-            }
-        else:
-            continue
-        problems.append((part, str(message)))
+        message = _levelup_problem(
+            category=category,
+            whole=whole,
+            whole_value=whole_value,
+            part=part,
+            part_value=part_value,
+        )
+        if message is not None:
+            problems.append((part, message))
     return problems
+
+
+def _levelup_problem(
+    *,
+    category: str,
+    whole: str,
+    whole_value: int | None,
+    part: str,
+    part_value: int | None,
+) -> str | None:
+    """Return the message for an amount and its level-up part, or None if they fit."""
+    if category == Project.Category.NEW:
+        if part_value is None:
+            return None  # the common cases first: an import asks for every row
+    elif category == Project.Category.LEVELUP and part_value is not None:
+        if whole_value is None or part_value <= whole_value:
+            return None
+    part_label = Project._meta.get_field(part).verbose_name
+    if category == Project.Category.NEW and part_value is not None:
+        message = _(
+            "新規事業にはレベルアップ分はありません。"
+            "「%(field)s」を空欄（-）にしてください。"
+        ) % {"field": part_label}
+    elif category == Project.Category.LEVELUP and part_value is None:
+        message = _(
+            "レベルアップ事業では「%(field)s」が必要です"
+            "（レベルアップ分がなければ 0）。"
+        ) % {"field": part_label}
+    elif (
+        part_value is not None and whole_value is not None and part_value > whole_value
+    ):
+        message = _levelup_exceeds(
+            whole=whole, whole_value=whole_value, part=part, part_value=part_value
+        )
+    else:
+        return None
+    return str(message)
+
+
+def _levelup_exceeds(
+    *, whole: str, whole_value: int, part: str, part_value: int
+) -> str:
+    """Return the message for a level-up part larger than its amount."""
+    return _(
+        "「%(part)s」（%(part_value)s 千円）が"
+        "「%(whole)s」（%(whole_value)s 千円）を超えています。"
+    ) % {
+        "part": Project._meta.get_field(part).verbose_name,
+        "part_value": f"{part_value:,}",
+        "whole": Project._meta.get_field(whole).verbose_name,
+        "whole_value": f"{whole_value:,}",
+    }
 
 
 # A keyword search: at most this many words and characters (budgets.filters).
