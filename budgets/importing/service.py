@@ -133,11 +133,9 @@ def _import_table(
         return report
     if on_read is not None:
         on_read(source)
-    report.source_kind, report.encoding = source.kind, source.encoding
-    table = parse_table(source, year=year, accept_rounded_totals=accept_rounded_totals)
-    report.warnings = [*source.warnings, *table.warnings]
-    report.rounded_totals = bool(table.warnings)  # only accepted totals warn
-    source.rows.clear()  # parsed: the raw cells are no longer needed
+    table = _parse(
+        source, report=report, year=year, accept_rounded_totals=accept_rounded_totals
+    )
     if table.problems:
         report.problems = table.problems
         return report
@@ -145,47 +143,101 @@ def _import_table(
     try:
         with transaction.atomic():
             transaction.on_commit(committed.set)  # the first of the commit hooks
-            if not dry_run:
-                _lock_years({row.year for row in table.rows})
-            try:
-                report.plan = plan_import(
-                    table, prune=prune, publish=publish, decisions=decisions
-                )
-            except ImportRefused as refused:  # a decision on a proposal it lacks
-                report.problems = refused.problems
-                return report
-            if dry_run:
-                return report
-            counts = report.counts()
-            event = ImportEvent.objects.create(
-                filename=filename[:255],
-                sha256=report.sha256,
-                user=user if getattr(user, "pk", None) else None,
+            _plan_and_write(
+                table,
+                report=report,
+                data=data,
+                source=source,
+                dry_run=dry_run,
+                publish=publish,
+                prune=prune,
+                decisions=decisions,
+                user=user,
                 via=via,
-                years=",".join(str(plan.year) for plan in report.plan.years),
-                created=counts["new"],
-                updated=counts["changed"],
-                unchanged=counts["unchanged"],
-                accepted_proposals=proposing.accepted_lines(report.plan),
             )
-            report.event = event
-            source_files.keep(event, data, kind=source.kind)
-            if report.plan.has_changes:
-                report.pruned = apply_plan(
-                    report.plan, event=event, user=user, source=source
-                )
-                report.written = True
-                caching.data_changed()
-                if report.pruned:
-                    event.deleted = report.pruned
-                    event.save(update_fields=["deleted"])
     except Exception as error:
-        if committed.is_set():  # saved; what follows the commit failed
-            report.after_commit_problems.append(failures.after_commit_problem(error))
-        elif isinstance(error, DatabaseError):  # rolled back: nothing written
-            report.problems = [failures.database_problem(error)]
-            report.written = False
-            report.event = None
-        else:
+        if not _note_failure(error, report=report, committed=committed.is_set()):
             raise
     return report
+
+
+def _parse(
+    source: Source,
+    *,
+    report: ImportReport,
+    year: int | None,
+    accept_rounded_totals: bool,
+):
+    """Parse the source into its table; note the source and the warnings."""
+    report.source_kind, report.encoding = source.kind, source.encoding
+    table = parse_table(source, year=year, accept_rounded_totals=accept_rounded_totals)
+    report.warnings = [*source.warnings, *table.warnings]
+    report.rounded_totals = bool(table.warnings)  # only accepted totals warn
+    source.rows.clear()  # parsed: the raw cells are no longer needed
+    return table
+
+
+def _plan_and_write(
+    table,
+    *,
+    report: ImportReport,
+    data: bytes,
+    source: Source,
+    dry_run: bool,
+    publish: bool,
+    prune: bool,
+    decisions: Decisions | None,
+    user,
+    via: str,
+) -> None:
+    """Plan the import and, unless a dry run, record it and write its changes."""
+    if not dry_run:
+        _lock_years({row.year for row in table.rows})
+    try:
+        report.plan = plan_import(
+            table, prune=prune, publish=publish, decisions=decisions
+        )
+    except ImportRefused as refused:  # a decision on a proposal it lacks
+        report.problems = refused.problems
+        return
+    if dry_run:
+        return
+    event = _record_event(report=report, user=user, via=via)
+    report.event = event
+    source_files.keep(event, data, kind=source.kind)
+    if report.plan.has_changes:
+        report.pruned = apply_plan(report.plan, event=event, user=user, source=source)
+        report.written = True
+        caching.data_changed()
+        if report.pruned:
+            event.deleted = report.pruned
+            event.save(update_fields=["deleted"])
+
+
+def _record_event(*, report: ImportReport, user, via: str) -> ImportEvent:
+    """Create the import's record: its file, who, how, its years and counts."""
+    counts = report.counts()
+    return ImportEvent.objects.create(
+        filename=report.filename[:255],
+        sha256=report.sha256,
+        user=user if getattr(user, "pk", None) else None,
+        via=via,
+        years=",".join(str(plan.year) for plan in report.plan.years),
+        created=counts["new"],
+        updated=counts["changed"],
+        unchanged=counts["unchanged"],
+        accepted_proposals=proposing.accepted_lines(report.plan),
+    )
+
+
+def _note_failure(error: Exception, *, report: ImportReport, committed: bool) -> bool:
+    """Note a failure in the report; return False for one to raise."""
+    if committed:  # saved; what follows the commit failed
+        report.after_commit_problems.append(failures.after_commit_problem(error))
+    elif isinstance(error, DatabaseError):  # rolled back: nothing written
+        report.problems = [failures.database_problem(error)]
+        report.written = False
+        report.event = None
+    else:
+        return False
+    return True
