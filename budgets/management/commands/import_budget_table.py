@@ -88,7 +88,6 @@ def describe(report: ImportReport) -> list[str]:
     if not report.ok:
         return [f"{report.filename}: refused", *(f"  {p}" for p in report.problems)]
     plan = report.plan
-    counts = report.counts()
     lines = [
         f"{report.filename} ({report.source_kind}"
         + (f", {report.encoding}" if report.encoding else "")
@@ -96,40 +95,60 @@ def describe(report: ImportReport) -> list[str]:
         *(f"  warning: {warning}" for warning in report.warnings),
     ]
     for year_plan in plan.years:
-        lines.append(
-            f"{eras.dual_label(year_plan.year)}: "
-            f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
-            f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
-        )
-        for number, name in year_plan.new_themes:
-            lines.append(f"  + theme {number} {name}")
-        for number, old, new in year_plan.renamed_themes:
-            lines.append(f"  ~ theme {number}: {old} -> {new}")
-        for change in year_plan.changed:
-            lines.append(f"  ~ No {change.row.no} {change.row.name}")
-            for item in change.changes:
-                lines.append(f"      {item.label}: {item.old!r} -> {item.new!r}")
-        for values in year_plan.missing:
-            action = "deleted" if plan.prune else "kept (use --prune to delete)"
-            lines.append(f"  - No {values['no']} {values['name']}: {action}")
-        for link in year_plan.links:
-            if link.proposal is None:
-                lines.append(
-                    f"  = No {link.row.no} {link.row.name} continues "
-                    f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
-                )
-        lines += describe_proposals(year_plan)
-        totals = year_plan.totals
-        lines.append(
-            "  totals (千円): requested {requested:,} (level-up {requested_levelup:,}),"
-            " budgeted {budgeted:,} (level-up {budgeted_levelup:,})".format(**totals)
-        )
-        if year_plan.previous_totals is not None:
-            previous = year_plan.previous_totals
+        lines += _describe_year(year_plan, prune=plan.prune)
+    lines += _describe_organisations(plan)
+    lines.append(_describe_outcome(report))
+    return lines
+
+
+def _describe_year(year_plan, *, prune: bool) -> list[str]:
+    """The year's counts, themes, projects, links, proposals and totals."""
+    lines = [
+        f"{eras.dual_label(year_plan.year)}: "
+        f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
+        f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
+    ]
+    for number, name in year_plan.new_themes:
+        lines.append(f"  + theme {number} {name}")
+    for number, old, new in year_plan.renamed_themes:
+        lines.append(f"  ~ theme {number}: {old} -> {new}")
+    for change in year_plan.changed:
+        lines.append(f"  ~ No {change.row.no} {change.row.name}")
+        for item in change.changes:
+            lines.append(f"      {item.label}: {item.old!r} -> {item.new!r}")
+    for values in year_plan.missing:
+        action = "deleted" if prune else "kept (use --prune to delete)"
+        lines.append(f"  - No {values['no']} {values['name']}: {action}")
+    for link in year_plan.links:
+        if link.proposal is None:
             lines.append(
-                f"  {eras.era_label(year_plan.previous_year)}: requested "
-                f"{previous['requested']:,}, budgeted {previous['budgeted']:,}"
+                f"  = No {link.row.no} {link.row.name} continues "
+                f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
             )
+    lines += describe_proposals(year_plan)
+    return lines + _describe_totals(year_plan)
+
+
+def _describe_totals(year_plan) -> list[str]:
+    """The year's totals, and the year before's when there is one."""
+    lines = [
+        "  totals (千円): requested {requested:,} (level-up {requested_levelup:,}),"
+        " budgeted {budgeted:,} (level-up {budgeted_levelup:,})".format(
+            **year_plan.totals
+        )
+    ]
+    if year_plan.previous_totals is not None:
+        previous = year_plan.previous_totals
+        lines.append(
+            f"  {eras.era_label(year_plan.previous_year)}: requested "
+            f"{previous['requested']:,}, budgeted {previous['budgeted']:,}"
+        )
+    return lines
+
+
+def _describe_organisations(plan) -> list[str]:
+    """The organisation proposals, then the new departments and sections."""
+    lines = []
     for proposal in plan.organisations:
         accepted = proposal in plan.successions
         lines.append(
@@ -141,16 +160,20 @@ def describe(report: ImportReport) -> list[str]:
         lines.append(f"  + department {name}")
     for department, name in plan.new_sections:
         lines.append(f"  + section {department} / {name}")
-    if report.dry_run:
-        lines.append("Dry run: nothing was written.")
-    elif not report.written:
-        lines.append("Nothing changed.")
-    else:
-        lines.append(
-            f"Imported: {counts['new']} created, {counts['changed']} updated, "
-            f"{counts['unchanged']} unchanged, {report.pruned} deleted."
-        )
     return lines
+
+
+def _describe_outcome(report: ImportReport) -> str:
+    """The last line: a dry run, nothing changed, or what was written."""
+    if report.dry_run:
+        return "Dry run: nothing was written."
+    if not report.written:
+        return "Nothing changed."
+    counts = report.counts()
+    return (
+        f"Imported: {counts['new']} created, {counts['changed']} updated, "
+        f"{counts['unchanged']} unchanged, {report.pruned} deleted."
+    )
 
 
 def describe_proposals(year_plan) -> list[str]:
