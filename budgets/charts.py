@@ -122,32 +122,50 @@ def pair_chart(
     plot_height = 150
     baseline = plot_top + plot_height
     height = baseline + 24
+    parts = [
+        _pair_legend(
+            requested_label=requested_label,
+            budgeted_label=budgeted_label,
+            baseline=baseline,
+        ),
+        *_pair_bars(pairs, baseline=baseline, plot_height=plot_height),
+    ]
+    if pairs:
+        parts.append(_pair_top_value(pairs, y=plot_top - 6))
+    return _svg(chart_id, height, title, description, "".join(parts))
+
+
+def _pair_legend(*, requested_label: str, budgeted_label: str, baseline: int) -> str:
+    """The legend's two keys and the baseline."""
+    return format_html(
+        '<rect x="1" y="4" width="14" height="14" fill="#ffffff" '
+        'stroke="{ink}" stroke-width="2"/>'
+        '<text x="20" y="16" fill="{ink}">{requested}</text>'
+        '<rect x="150" y="4" width="14" height="14" fill="{blue}"/>'
+        '<text x="169" y="16" fill="{ink}">{budgeted}</text>'
+        '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="{muted}"/>',
+        ink=INK,
+        blue=BLUE,
+        muted=MUTED,
+        requested=requested_label,
+        budgeted=budgeted_label,
+        base=baseline,
+        w=WIDTH,
+    )
+
+
+def _pair_bars(pairs: Sequence[Pair], *, baseline: int, plot_height: int) -> list[str]:
+    """Each year's two bars, scaled to the largest amount, and its label."""
     largest = (
         max((max(pair.requested, pair.budgeted) for pair in pairs), default=0) or 1
     )
     group = (WIDTH - 20) / max(len(pairs), 1)
     bar_width = min(group * 0.36, 48)
-    parts = [
-        format_html(
-            '<rect x="1" y="4" width="14" height="14" fill="#ffffff" '
-            'stroke="{ink}" stroke-width="2"/>'
-            '<text x="20" y="16" fill="{ink}">{requested}</text>'
-            '<rect x="150" y="4" width="14" height="14" fill="{blue}"/>'
-            '<text x="169" y="16" fill="{ink}">{budgeted}</text>'
-            '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="{muted}"/>',
-            ink=INK,
-            blue=BLUE,
-            muted=MUTED,
-            requested=requested_label,
-            budgeted=budgeted_label,
-            base=baseline,
-            w=WIDTH,
-        )
-    ]
     # Numbers and colours need no escaping: plain f-strings here, format_html
     # (which escapes every argument) only around text. A project page draws 20
     # years of these; format_html for each cost more than the rest of the chart.
     width = _n(bar_width)
+    parts = []
     for index, pair in enumerate(pairs):
         centre = 10 + group * (index + 0.5)
         for offset, value, fill, stroke in (
@@ -164,22 +182,23 @@ def pair_chart(
             f'<text x="{_n(centre)}" y="{baseline + 18}" fill="{INK}" '
             f'text-anchor="middle">{escape(_clip(pair.label, 10))}</text>'
         )
-    if pairs:
-        top_pair = max(pairs, key=lambda pair: max(pair.requested, pair.budgeted))
-        top_text = (
-            top_pair.requested_text
-            if top_pair.requested >= top_pair.budgeted
-            else top_pair.budgeted_text
-        )
-        parts.append(
-            format_html(
-                '<text x="0" y="{y}" fill="{muted}">{text}</text>',
-                y=plot_top - 6,
-                muted=MUTED,
-                text=top_text,
-            )
-        )
-    return _svg(chart_id, height, title, description, "".join(parts))
+    return parts
+
+
+def _pair_top_value(pairs: Sequence[Pair], *, y: int) -> str:
+    """The largest amount's text, above the plot."""
+    top_pair = max(pairs, key=lambda pair: max(pair.requested, pair.budgeted))
+    top_text = (
+        top_pair.requested_text
+        if top_pair.requested >= top_pair.budgeted
+        else top_pair.budgeted_text
+    )
+    return format_html(
+        '<text x="0" y="{y}" fill="{muted}">{text}</text>',
+        y=y,
+        muted=MUTED,
+        text=top_text,
+    )
 
 
 def share_bar(
