@@ -406,7 +406,15 @@ def _resource(year: int | None, title: str) -> dict:
 def fiscal_model(resource: str) -> dict:
     """Return the Fiscal Data Package model: the CSV's columns as measures and
     dimensions."""
-    measures = {
+    return {
+        "measures": _fiscal_measures(resource),
+        "dimensions": _fiscal_dimensions(resource),
+    }
+
+
+def _fiscal_measures(resource: str) -> dict:
+    """Each amount column as a measure: thousands of yen, proposed or approved."""
+    return {
         column.key: {
             "source": column.header,
             "resource": resource,
@@ -419,56 +427,50 @@ def fiscal_model(resource: str) -> dict:
         for column in DICTIONARY
         if column.is_amount
     }
+
+
+def _fiscal_dimensions(resource: str) -> dict:
+    """The year, the department and section, the theme and the project, each with
+    the CSV columns it reads."""
+
+    def attribute(header: str, **extra: str) -> dict:
+        return {"source": header, "resource": resource, **extra}
+
     return {
-        "measures": measures,
-        "dimensions": {
-            "fiscal-year": {
-                "dimensionType": "datetime",
-                "attributes": {"year": {"source": "年度", "resource": resource}},
-                "primaryKey": "year",
+        "fiscal-year": {
+            "dimensionType": "datetime",
+            "attributes": {"year": attribute("年度")},
+            "primaryKey": "year",
+        },
+        "administrative-classification": {
+            "dimensionType": "classification",
+            "classificationType": "administrative",
+            "attributes": {
+                "department": attribute("部"),
+                "section": attribute("課名", parent="department"),
             },
-            "administrative-classification": {
-                "dimensionType": "classification",
-                "classificationType": "administrative",
-                "attributes": {
-                    "department": {"source": "部", "resource": resource},
-                    "section": {
-                        "source": "課名",
-                        "resource": resource,
-                        "parent": "department",
-                    },
-                },
-                "primaryKey": ["department", "section"],
+            "primaryKey": ["department", "section"],
+        },
+        "functional-classification": {
+            "dimensionType": "classification",
+            "classificationType": "functional",
+            "attributes": {
+                "year": attribute("年度"),
+                "code": attribute("施策番号"),
+                "title": attribute("施策名", labelfor="code"),
             },
-            "functional-classification": {
-                "dimensionType": "classification",
-                "classificationType": "functional",
-                "attributes": {
-                    "year": {"source": "年度", "resource": resource},
-                    "code": {"source": "施策番号", "resource": resource},
-                    "title": {
-                        "source": "施策名",
-                        "resource": resource,
-                        "labelfor": "code",
-                    },
-                },
-                "primaryKey": ["year", "code"],
+            "primaryKey": ["year", "code"],
+        },
+        "project": {
+            "dimensionType": "activity",
+            "attributes": {
+                "year": attribute("年度"),
+                "id": attribute("No"),
+                "title": attribute("事業名", labelfor="id"),
+                "category": attribute("二次経費区分"),
+                "description": attribute("事業内容"),
             },
-            "project": {
-                "dimensionType": "activity",
-                "attributes": {
-                    "year": {"source": "年度", "resource": resource},
-                    "id": {"source": "No", "resource": resource},
-                    "title": {
-                        "source": "事業名",
-                        "resource": resource,
-                        "labelfor": "id",
-                    },
-                    "category": {"source": "二次経費区分", "resource": resource},
-                    "description": {"source": "事業内容", "resource": resource},
-                },
-                "primaryKey": ["year", "id"],
-            },
+            "primaryKey": ["year", "id"],
         },
     }
 
