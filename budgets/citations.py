@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,8 +37,11 @@ def is_public(event: ImportEvent) -> bool:
     return bool(event.source_public and event.source)
 
 
-def of(project: Project, *, staff: bool = False) -> Citation | None:
-    """The project's citation for the public (or, ``staff``, with every place).
+def of(
+    project: Project, *, staff: bool = False, linked: bool = True
+) -> Citation | None:
+    """The project's citation for the public (or, ``staff``, with every place);
+    without its ``url`` unless ``linked``.
 
     None for a project neither imported since citations exist nor edited since.
     """
@@ -59,7 +62,7 @@ def of(project: Project, *, staff: bool = False) -> Citation | None:
     place = _place(kind, project)
     return Citation(
         f"{name}{place}",
-        url=_url(event, kind, project) if public else None,
+        url=_url(event, kind, project) if public and linked else None,
         kind=kind,
         page=project.source_page,
         line=project.source_line,
@@ -96,3 +99,71 @@ def _url(event: ImportEvent, kind: str, project: Project) -> str:
     if kind == "pdf" and project.source_page is not None:
         url += f"#page={project.source_page}"
     return url
+
+
+# What ``Texts`` reads of each project, after the row's own values (values_list).
+VALUES = (
+    "source_event_id",
+    "source_page",
+    "source_line",
+    "source_sheet",
+    "source_edited_at",
+    "fiscal_year__title",
+    "fiscal_year__is_published",
+)
+
+
+@dataclass(frozen=True)
+class _Year:
+    title: str
+    is_published: bool
+
+
+@dataclass(frozen=True)
+class _Cited:
+    """What ``of`` reads of a project, from a row of ``VALUES``."""
+
+    source_event: ImportEvent | None
+    source_page: int | None
+    source_line: int | None
+    source_sheet: str
+    source_edited_at: object
+    fiscal_year: _Year
+
+
+class Texts:
+    """The text the public sees for a project's citation, from its ``VALUES``, in
+    Japanese as the open-data files are ("" for none): the open data's 出典 column.
+
+    Row by row, so a download of any size streams; each cited import is read once.
+    """
+
+    def __init__(self) -> None:
+        self.events: dict[int, ImportEvent | None] = {}
+        self.made: dict[tuple, str] = {}
+
+    def __call__(self, values) -> str:
+        event_id, page, line, sheet, edited_at, title, published = values
+        if event_id is not None and event_id not in self.events:
+            self.events[event_id] = ImportEvent.objects.filter(pk=event_id).first()
+        event = self.events.get(event_id) if event_id is not None else None
+        key = self._key(event, values)
+        text = self.made.get(key)
+        if text is None:
+            if len(self.made) > self.KEPT:
+                self.made.clear()
+            cited = _Cited(event, page, line, sheet, edited_at, _Year(title, published))
+            with translation.override("ja"):
+                citation = of(cited, linked=False)  # type: ignore[arg-type]
+            text = self.made[key] = citation.text if citation else ""
+        return text
+
+    KEPT = 10_000  # texts made, kept for the rows that cite alike
+
+    def _key(self, event: ImportEvent | None, values) -> tuple:
+        """What the text depends on: rows of one PDF page share it, and every row of
+        a file not public (its name only)."""
+        event_id, page, line, sheet, edited_at, title, published = values
+        if event is None or not (published and is_public(event)):
+            return (event_id, edited_at, title, published)
+        return (event_id, page, line if page is None else None, sheet, title)

@@ -29,6 +29,10 @@ TEXT, CATEGORY, NUMBER, AMOUNT, FLAG = "text", "category", "number", "amount", "
 # made by the site, never typed: neither checked as text nor neutralised
 IDENTIFIER = "identifier"
 RECORD = "record"  # a backup's JSON cell (budgets.backup_records)
+# the citation as the public sees it (budgets.citations); the importer ignores it
+CITATION = "citation"
+FILE_KIND = "file_kind"  # a source file's kind ("pdf" …), from its stored name
+TIMESTAMP = "timestamp"  # a date and time, written in ISO 8601
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ class Column:
     @property
     def type(self) -> str:
         """The Table Schema's type."""
-        return "string" if self.kind in (TEXT, CATEGORY, IDENTIFIER) else "integer"
+        strings = (TEXT, CATEGORY, IDENTIFIER, CITATION)
+        return "string" if self.kind in strings else "integer"
 
     def model_field(self):
         """The model field that stores the column (its limits are the column's)."""
@@ -269,6 +274,24 @@ OPEN_DATA: tuple[Column, ...] = (
         en="The same project across years carries this id, through renames and "
         "reorganisations (a split's parts keep it). Never changes once published.",
     ),
+    Column(
+        "citation",
+        "出典",
+        "出典",
+        _("出典"),
+        "id",
+        CITATION,
+        # the importer knows the header and ignores the cells: they are made from
+        # the import record and the columns above, never read back
+        spellings=("出典",),
+        required=False,
+        ja="事業の数字の出典。事業のページと同じ表示で、公開の PDF はページまで、"
+        "職員の CSV・XLSX などはファイルの名前だけです。管理画面で直した数字は"
+        "「管理画面で修正」と日付。取り込み直しでは読みません。",
+        en="Where the figures came from, as the project's page cites it: a public "
+        "PDF with its page, another file by its name only; a figure edited in the "
+        "admin as such, with the day. Not read back by an import.",
+    ),
 )
 
 # What a backup (export_budget_table --backup) adds, so a restore is exact.
@@ -302,6 +325,51 @@ BACKUP_ONLY: tuple[Column, ...] = (
         RECORD,
         ("組織改正",),
         required=False,
+    ),
+    # The citation (Project.source_*) and the import record it points to: a restore
+    # makes one import record per source file (its SHA-256) for the projects to cite.
+    *(
+        Column(key, header, header, english, path, kind, (header,), required=False)
+        for key, header, english, path, kind in (
+            (
+                "source_sha256",
+                "出典ファイル",
+                _("出典ファイルの SHA-256"),
+                "source_event__sha256",
+                IDENTIFIER,
+            ),
+            (
+                "source_kind",
+                "出典の種類",
+                _("出典ファイルの種類"),
+                "source_event__source",
+                FILE_KIND,
+            ),
+            (
+                "source_filename",
+                "出典ファイル名",
+                _("出典ファイルの名前"),
+                "source_event__filename",
+                TEXT,
+            ),
+            ("source_page", "出典ページ", _("出典のページ"), "source_page", NUMBER),
+            ("source_line", "出典行", _("出典の行"), "source_line", NUMBER),
+            ("source_sheet", "出典シート", _("出典のシート"), "source_sheet", TEXT),
+            (
+                "source_public",
+                "出典公開",
+                _("出典ファイルの公開"),
+                "source_event__source_public",
+                FLAG,
+            ),
+            (
+                "source_edited_at",
+                "管理画面で修正",
+                _("管理画面で修正した日時"),
+                "source_edited_at",
+                TIMESTAMP,
+            ),
+        )
     ),
 )
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from budgets import backup_records, columns
+from budgets import backup_records, citations, columns, source_files
 from budgets.models import Project
 
 BOM = "\ufeff"
@@ -60,20 +60,32 @@ def project_rows(
     """Yield one CSV row (without header) per project, ordered by year and No."""
     shown = columns.BACKUP if backup else columns.OPEN_DATA
     cell_rules = [_cell_rule(column) for column in shown]
+    width = len(shown)
+    # the 出典 cell is made from the values after the row's own (citations.VALUES)
+    cited = [i for i, column in enumerate(shown) if column.kind == columns.CITATION]
+    texts = citations.Texts()
     values = (
         queryset.order_by("fiscal_year__year", "no")
-        .values_list(*(column.path for column in shown))
+        .values_list(*(column.path for column in shown), *citations.VALUES)
         .iterator(chunk_size=2000)
     )
     for record in values:
-        yield [
+        row = [
             "" if value is None else rule(value) if rule else value
-            for value, rule in zip(record, cell_rules, strict=True)
+            for value, rule in zip(record[:width], cell_rules, strict=True)
         ]
+        for index in cited:
+            row[index] = neutralise(texts(record[width:]))
+        yield row
 
 
 def _cell_rule(column: columns.Column) -> Callable[[Any], str | int] | None:
-    """How a column's stored value becomes its CSV cell (None: as it is)."""
+    """How a column's stored value becomes its CSV cell (None: as it is; the 出典
+    cell is made apart, in project_rows)."""
+    if column.kind == columns.FILE_KIND:
+        return source_files.kind_of_name
+    if column.kind == columns.TIMESTAMP:
+        return lambda value: value.isoformat()
     if column.kind == columns.CATEGORY:
         return CATEGORY_WORDS.__getitem__
     if column.kind == columns.FLAG:

@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from budgets import columns
+from budgets import citations, columns
 from budgets.exporting import (
     CATEGORY_WORDS,
     COLUMNS,
@@ -97,11 +97,14 @@ def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
     keys = [column.key for column in DICTIONARY]
     rows = (
         queryset.order_by("fiscal_year__year", "no")
-        .values_list(*COLUMNS)
+        .values_list(*COLUMNS, *citations.VALUES)
         .iterator(chunk_size=2000)
     )
+    texts, width = citations.Texts(), len(keys)
     for row in rows:
-        yield dict(zip(keys, row, strict=True))
+        record = dict(zip(keys, row[:width], strict=True))
+        record["citation"] = texts(row[width:])  # in place of the project's id
+        yield record
 
 
 # --- cp932 -----------------------------------------------------------------

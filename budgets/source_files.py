@@ -32,7 +32,12 @@ CONTENT_TYPES = {
 
 def kind_of(event: ImportEvent) -> str:
     """The kind of file the event read ("pdf", "text", "csv", "xlsx"), "" if none."""
-    return KINDS.get(event.source.name.rsplit(".", 1)[-1], "") if event.source else ""
+    return kind_of_name(event.source.name) if event.source else ""
+
+
+def kind_of_name(name: str) -> str:
+    """The kind of a stored (or backed-up) file by its name's extension; "" if none."""
+    return KINDS.get(name.rsplit(".", 1)[-1], "") if "." in name else ""
 
 
 def stored_name(sha256: str, kind: str) -> str:

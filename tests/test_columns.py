@@ -30,6 +30,7 @@ def test_the_csv_header_is_the_registry_in_its_order():
         "予算額(千円)",
         "予算額うちレベルアップ(千円)",
         "系譜ID",
+        "出典",
     )
     assert exporting.BACKUP_HEADER == (
         *exporting.CSV_HEADER,
@@ -37,6 +38,14 @@ def test_the_csv_header_is_the_registry_in_its_order():
         "公開",
         "前の事業",
         "組織改正",
+        "出典ファイル",
+        "出典の種類",
+        "出典ファイル名",
+        "出典ページ",
+        "出典行",
+        "出典シート",
+        "出典公開",
+        "管理画面で修正",
     )
 
 
@@ -76,6 +85,8 @@ def test_only_text_columns_are_neutralised_and_category_is_written_as_its_word()
         "name",
         "description",
         "title",
+        "source_filename",
+        "source_sheet",
     ]
 
 

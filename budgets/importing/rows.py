@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -58,6 +60,16 @@ class ProjectRow:
     lineage_key: str | None = None
     links: str | None = None  # JSON: budgets.backup_records
     successions: str | None = None
+    # a backup's citation (budgets.importing.citing): None when the file has no
+    # 出典ファイル column, "" for a project that cites no import
+    source_sha256: str | None = None
+    source_kind: str = ""
+    source_filename: str = ""
+    source_page: int | None = None
+    source_line: int | None = None
+    source_sheet: str = ""
+    source_public: bool | None = None
+    source_edited_at: datetime | None = None
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COMPARED_FIELDS}
@@ -125,6 +137,8 @@ def parse_project_row(
                 values[field] = read(cells[key])
             except BadCell as error:
                 note(key, error)
+    if not bad and (problem := citation_problem(values)):
+        note(*problem)
     return None if bad else ProjectRow(**values)
 
 
@@ -225,6 +239,109 @@ def published(cell: Any) -> bool:
     return flag
 
 
+SHA256 = re.compile(r"[0-9a-f]{64}")
+SOURCE_KINDS = ("pdf", "text", "csv", "xlsx")  # budgets.source_files.EXTENSIONS
+SOURCE_TEXT_LIMIT = 255  # ImportEvent.filename, Project.source_sheet
+PLACE_MAX = 2_147_483_647  # a PositiveIntegerField on every database
+
+
+def source_sha256(cell: Any) -> str:
+    """A backup's 出典ファイル: the cited file's SHA-256, or "" for no import."""
+    value = as_text(cell).lower()
+    if value and not SHA256.fullmatch(value):
+        raise BadCell(
+            _("出典ファイルは SHA-256（64 桁の 16 進数）で入力してください。")
+        )
+    return value
+
+
+def source_kind(cell: Any) -> str:
+    """A backup's 出典の種類: pdf, text, csv or xlsx (or empty)."""
+    value = as_text(cell)
+    if value and value not in SOURCE_KINDS:
+        raise BadCell(
+            _("出典の種類は %(kinds)s のどれかです。")
+            % {"kinds": "・".join(SOURCE_KINDS)}
+        )
+    return value
+
+
+def source_text(cell: Any) -> str:
+    """A backup's 出典ファイル名 or 出典シート: one line, as written."""
+    value = as_text(cell)
+    if problem := stored_text_problem(value, multiline=False):
+        raise BadCell(problem, _shown(value))
+    if len(value) > SOURCE_TEXT_LIMIT:
+        raise BadCell(
+            _("%(limit)s 文字以内にしてください（%(length)s 文字あります）。")
+            % {"limit": SOURCE_TEXT_LIMIT, "length": len(value)},
+            value[:40] + "…",
+        )
+    return value
+
+
+def source_place(cell: Any) -> int | None:
+    """A backup's 出典ページ or 出典行: a whole number from 1, or empty."""
+    value = as_text(cell)
+    if not value:
+        return None
+    if not value.isascii() or not value.isdecimal() or int(value) < 1:
+        raise BadCell(_("1 以上の整数で入力してください。"))
+    if len(value) > 10 or int(value) > PLACE_MAX:
+        raise BadCell(
+            _("%(maximum)s 以下の整数で入力してください。")
+            % {"maximum": f"{PLACE_MAX:,}"}
+        )
+    return int(value)
+
+
+def source_public(cell: Any) -> bool | None:
+    """A backup's 出典公開: 1 (the file is public) or 0; empty for no import."""
+    value = as_text(cell)
+    if not value:
+        return None
+    flag = published_flag(value)
+    if flag is None:
+        raise BadCell(_("出典公開は 1（公開）か 0（非公開）で入力してください。"))
+    return flag
+
+
+def edited_at(cell: Any) -> datetime | None:
+    """A backup's 管理画面で修正: when a figure was edited (ISO 8601, with offset)."""
+    value = as_text(cell)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadCell(
+            _(
+                "日時は ISO 8601 で時差まで入力してください。"
+                "例: 2026-04-01T09:30:00+09:00"
+            )
+        )
+    return moment
+
+
+def citation_problem(values: dict[str, Any]) -> tuple[str, BadCell] | None:
+    """(column key, problem) when a backup row's citation cells disagree."""
+    sha256 = values.get("source_sha256")
+    if sha256 is None:
+        return None
+    if sha256 and not values.get("source_kind"):
+        return "source_kind", BadCell(_("出典ファイルには出典の種類が必要です。"))
+    if sha256 and values.get("source_edited_at"):
+        return "source_edited_at", BadCell(
+            _("管理画面で修正した事業には出典ファイルを書きません。")
+        )
+    has_place = values.get("source_page") or values.get("source_line")
+    if not sha256 and (has_place or values.get("source_sheet")):
+        return "source_sha256", BadCell(_("出典の場所には出典ファイルが必要です。"))
+    return None
+
+
 # The cells every project row has, in the order their problems are listed.
 _CELLS = (
     ("no", whole_number),
@@ -240,4 +357,12 @@ _BACKUP_CELLS = (
     ("lineage", "lineage_key", optional_text),
     ("links", "links", optional_text),
     ("successions", "successions", optional_text),
+    ("source_sha256", "source_sha256", source_sha256),
+    ("source_kind", "source_kind", source_kind),
+    ("source_filename", "source_filename", source_text),
+    ("source_page", "source_page", source_place),
+    ("source_line", "source_line", source_place),
+    ("source_sheet", "source_sheet", source_text),
+    ("source_public", "source_public", source_public),
+    ("source_edited_at", "source_edited_at", edited_at),
 )

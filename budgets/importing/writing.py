@@ -134,7 +134,10 @@ def apply_plan(
     The new and changed projects cite ``event`` and their place in ``source``.
     """
     writer = _Writer(
-        event=event, user=user, now=timezone.now(), cite=citing.citer(event, source)
+        event=event,
+        user=user,
+        now=timezone.now(),
+        cite=citing.citer(event, source, plan),
     )
     token = _current_event.set(event)
     try:

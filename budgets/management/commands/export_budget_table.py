@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from budgets.backup_sources import copy_sources
 from budgets.exporting import write_csv
 from budgets.models import FiscalYear, Project
 
@@ -29,8 +30,20 @@ class Command(BaseCommand):
                 "and 系譜 that import_budget_table reads back."
             ),
         )
+        parser.add_argument(
+            "--sources",
+            type=Path,
+            metavar="DIR",
+            help=(
+                "With --backup: copy each source file the projects cite into DIR, "
+                "named by its SHA-256 (import_budget_table --sources stores them "
+                "back)."
+            ),
+        )
 
     def handle(self, *args, year, output, include_drafts, backup, **options):
+        if options["sources"] is not None and not backup:
+            raise CommandError("--sources is for a backup: add --backup.")
         include_drafts = include_drafts or backup
         projects = Project.objects.all()
         if not include_drafts:
@@ -53,3 +66,13 @@ class Command(BaseCommand):
             return
         with output.open("w", encoding="utf-8", newline="") as stream:
             write_csv(projects, stream, backup=backup)
+        if options["sources"] is not None:
+            self._copy_sources(projects, options["sources"])
+
+    def _copy_sources(self, projects, directory: Path) -> None:
+        copied, missing = copy_sources(projects, directory)
+        for name in missing:
+            self.stderr.write(
+                f"出典ファイルが保管場所にありません（写せません）: {name}"
+            )
+        self.stderr.write(f"{copied} source file(s) copied to {directory}.")

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
-from budgets import eras
+from budgets import backup_sources, eras
 from budgets.importing import ImportReport, import_table
 from budgets.importing.proposals import LINK_CONFIDENCE, ORGANISATION_CONFIDENCE
 from budgets.importing.proposing import Decisions
@@ -58,6 +58,14 @@ class Command(BaseCommand):
             "when its note says the figures are rounded (端数処理); the differences "
             "are shown as warnings.",
         )
+        parser.add_argument(
+            "--sources",
+            type=Path,
+            metavar="DIR",
+            help="A backup's source files (export_budget_table --backup --sources): "
+            "each checked against its SHA-256 name, then stored for the restored "
+            "citations. A file that does not match refuses the whole import.",
+        )
 
     def handle(self, *args, path: Path, year, dry_run, publish, prune, **options):
         accept_rounded_totals = options["accept_rounded_totals"]
@@ -65,6 +73,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
+        sources = checked_sources(options["sources"])
         report = import_table(
             data,
             filename=path.name,
@@ -81,6 +90,22 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path.name}: {len(report.problems)} problem(s); nothing was imported."
             )
+        if sources and not dry_run:
+            stored = backup_sources.store_sources(sources)
+            self.stdout.write(f"Source files: {stored} stored, {len(sources)} checked.")
+
+
+def checked_sources(directory: Path | None) -> list[backup_sources.SourceFile]:
+    """The --sources folder's files, checked before anything is imported."""
+    if directory is None:
+        return []
+    try:
+        return backup_sources.checked_sources(directory)
+    except backup_sources.SourcesRefused as refused:
+        raise CommandError(
+            "出典ファイルを確かめられないため、何も取り込みませんでした。\n"
+            + "\n".join(f"  {problem}" for problem in refused.problems)
+        ) from None
 
 
 def describe(report: ImportReport) -> list[str]:
