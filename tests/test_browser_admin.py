@@ -294,7 +294,7 @@ def upload(page, live_server, name: str, data: bytes) -> None:
     page.get_by_label("インポートするファイル").set_input_files(
         {"name": name, "mimeType": "application/octet-stream", "buffer": data}
     )
-    follow(page.get_by_role("button", name="確定"))
+    follow(page.get_by_role("button", name="内容を確かめる（まだ保存しません）"))
 
 
 def confirm(page) -> str:
