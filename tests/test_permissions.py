@@ -43,7 +43,8 @@ def test_a_reader_sees_everything_and_forged_posts_change_nothing(
         "/admin/budgets/project/",
         {"action": "delete_selected", "_selected_action": [project.pk], "post": "yes"},
     )
-    assert bulk.status_code in (200, 302, 403)
+    # a reader has no delete_selected action: the changelist is shown again, 200
+    assert bulk.status_code == 200
     project.refresh_from_db()
     assert project.name == "融資事業"
     assert Project.objects.count() == 32

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from budgets.importing import import_table
 from budgets.models import ImportEvent, source_storage
 from tests.conftest import FIXTURES, SEED
-from tests.test_admin import PROCESS_URL, upload
+from tests.test_uploads import form_with, preview
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,13 @@ def test_a_dry_run_and_a_refused_table_keep_nothing(private_uploads, seed_text):
     assert not (private_uploads / "sources").exists()
 
 
-def test_an_import_confirmed_in_the_admin_keeps_the_uploaded_file(admin_client):
+def test_an_import_confirmed_in_the_admin_keeps_the_uploaded_file(
+    django_app, admin_user
+):
     data = SEED_PDF.read_bytes()
-    preview = upload(admin_client, data, name="r03.pdf")
-    confirm = preview.context["confirm_form"]
-    admin_client.post(PROCESS_URL, {**confirm.initial, "confirm": "1"})
+    page = preview(django_app, admin_user, data, name="r03.pdf")
+    confirmed = form_with(page, "upload").submit("confirm", user=admin_user)
+    assert confirmed.status_code == 302
 
     event = ImportEvent.objects.get()
     assert event.filename == "r03.pdf"

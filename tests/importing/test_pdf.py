@@ -15,8 +15,8 @@ from budgets.importing import ImportRefused, import_table, parse_table, read_sou
 from budgets.importing import pdf as pdf_reader
 from budgets.models import FiscalYear, Project
 from tests.conftest import FIXTURES
-from tests.test_admin import PROCESS_URL, upload
 from tests.test_importing import SEED_SUMS, assert_seed_facts
+from tests.test_uploads import form_with, preview
 
 PDFS = FIXTURES / "pdf"
 
@@ -296,22 +296,24 @@ def test_the_command_refuses_a_scan_with_a_non_zero_exit(capsys):
 
 
 @pytest.mark.django_db
-def test_the_admin_previews_and_imports_an_uploaded_pdf(admin_client):
-    preview = upload(admin_client, pdf_bytes("seed.pdf"), name="r03.pdf")
-    assert "取り込みの確認" in preview.content.decode()
+def test_the_admin_previews_and_imports_an_uploaded_pdf(django_app, admin_user):
+    page = preview(django_app, admin_user, pdf_bytes("seed.pdf"), name="r03.pdf")
+    assert "取り込みの確認" in page.text
     assert not Project.objects.exists()
 
-    confirm = preview.context["confirm_form"]
-    admin_client.post(PROCESS_URL, {**confirm.initial, "confirm": "1"}, follow=True)
+    confirmed = form_with(page, "upload").submit("confirm", user=admin_user)
 
+    assert confirmed.status_code == 302
+    assert "新規 32 件" in confirmed.follow(user=admin_user).text
+    assert Project.objects.count() == 32
     assert_seed_facts()
 
 
 @pytest.mark.django_db
-def test_the_admin_lists_a_pdfs_problem_with_its_page(admin_client):
-    response = upload(admin_client, pdf_bytes("negative_amount.pdf"), name="bad.pdf")
+def test_the_admin_lists_a_pdfs_problem_with_its_page(django_app, admin_user):
+    page = preview(django_app, admin_user, pdf_bytes("negative_amount.pdf"), "bad.pdf")
 
-    content = response.content.decode()
+    content = page.text
     assert "この表は取り込めません" in content
     assert "<td>5 ページ 5 行目</td>" in content
     assert not Project.objects.exists()
