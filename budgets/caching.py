@@ -246,7 +246,8 @@ def _tee_into_cache(
         _local_pages.put(key, entry)
 
 
-def _stamp(response: HttpResponseBase, etag: str, last_modified: int) -> None:
+def stamp(response: HttpResponseBase, etag: str, last_modified: int) -> None:
+    """Mark a public response with its version (the ETag) and time, revalidated."""
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     # Any cache may keep the page, but must ask us (a cheap 304) before reusing it.
@@ -274,7 +275,7 @@ def cached_page(view: View) -> View:
         )
         if not_modified is not None:
             if not_modified.status_code == 304:
-                _stamp(not_modified, etag, last_modified)
+                stamp(not_modified, etag, last_modified)
             return not_modified
 
         key = PAGE_KEY_PREFIX + etag.strip('"')
@@ -305,7 +306,7 @@ def cached_page(view: View) -> View:
                 entry["content"] = response.content
                 cache.set(key, entry)
                 _local_pages.put(key, entry)
-        _stamp(response, etag, last_modified)
+        stamp(response, etag, last_modified)
         return response
 
     return wrapper

@@ -553,9 +553,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(fiscal_year__is_published=True)
 
     def with_related(self) -> ProjectQuerySet:
-        return self.select_related(
-            "fiscal_year", "theme", "section__department", "lineage"
-        )
+        return self.select_related("fiscal_year", "theme", "section__department")
 
     def search(self, words: str) -> ProjectQuerySet:
         """Keep projects whose name, description, department or section holds
@@ -998,7 +996,7 @@ class Succession(Versioned):
         ]
 
 
-class SuccessionQuerySet(models.QuerySet):
+class DepartmentSuccessionQuerySet(models.QuerySet):
     def between(self, earlier_year: int, year: int) -> list[tuple[int, int, str, str]]:
         """(predecessor id, successor id, predecessor name, kind label) of the
         successions from a year after ``earlier_year`` up to ``year``."""
@@ -1009,13 +1007,15 @@ class SuccessionQuerySet(models.QuerySet):
             ).values_list("predecessor", "successor", "predecessor__name", "kind")
         ]
 
-    def of_department(self, department: Department) -> SuccessionQuerySet:
+    def of_department(self, department: Department) -> DepartmentSuccessionQuerySet:
         """Where ``department`` is the predecessor or the successor."""
         return self.filter(
             Q(predecessor=department) | Q(successor=department)
         ).select_related("predecessor", "successor")
 
-    def of_sections_of(self, department: Department) -> SuccessionQuerySet:
+
+class SectionSuccessionQuerySet(models.QuerySet):
+    def of_sections_of(self, department: Department) -> SectionSuccessionQuerySet:
         """Where a section of ``department`` is the predecessor or the successor."""
         return self.filter(
             Q(predecessor__department=department) | Q(successor__department=department)
@@ -1036,7 +1036,7 @@ class DepartmentSuccession(Succession):
         verbose_name=_("後継の部"),
     )
 
-    objects = SuccessionQuerySet.as_manager()
+    objects = DepartmentSuccessionQuerySet.as_manager()
     history = history_records()
 
     class Meta(Succession.Meta):
@@ -1059,7 +1059,7 @@ class SectionSuccession(Succession):
         verbose_name=_("後継の課"),
     )
 
-    objects = SuccessionQuerySet.as_manager()
+    objects = SectionSuccessionQuerySet.as_manager()
     history = history_records()
 
     class Meta(Succession.Meta):

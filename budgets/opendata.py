@@ -213,11 +213,6 @@ def cp932_chunks(queryset: QuerySet[Project]) -> Iterator[bytes]:
         ).encode(CP932)
 
 
-def cp932_csv(queryset: QuerySet[Project]) -> bytes:
-    """Return the CSV in cp932 (``cp932_chunks`` joined)."""
-    return b"".join(cp932_chunks(queryset))
-
-
 # --- XLSX ------------------------------------------------------------------
 
 _SAFE_TEXT = "s"  # openpyxl's data type of a plain string cell

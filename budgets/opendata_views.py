@@ -15,13 +15,12 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
 from budgets import downloads, opendata, opendata_build
-from budgets.caching import CachedPageMixin, data_version
+from budgets.caching import CachedPageMixin, data_version, stamp
 
 OPEN = {"Access-Control-Allow-Origin": "*"}  # open data: any site may fetch it
 
@@ -170,10 +169,8 @@ def _built_file(request, build: opendata_build.Build, year: str, fmt: str):
         )
         downloads.attach(response, name)
     if response.status_code in (200, 304):
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
+        stamp(response, etag, last_modified)
         response["X-Data-Version"] = str(build.version)
-        patch_cache_control(response, public=True, no_cache=True)
     return response
 
 

@@ -44,7 +44,12 @@ AMOUNT_BOUND = {"type": "integer", "minimum": 0, "maximum": AMOUNT_MAX}
 
 
 def published_projects() -> QuerySet[Project]:
-    return Project.objects.published().with_related().select_related("source_event")
+    # the serializer reads the lineage's public id and the source's import
+    return (
+        Project.objects.published()
+        .with_related()
+        .select_related("lineage", "source_event")
+    )
 
 
 def is_whole_number(segment: str) -> bool:

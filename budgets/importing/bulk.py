@@ -29,23 +29,20 @@ from typing import Any
 
 from django.db import connection
 
-from budgets.models import ProjectLineage, new_public_id
+from budgets.models import ProjectLineage
 
 BATCH_SIZE = 2000
 
 
-def new_lineages(count: int, now, public_ids: list[str] | None = None) -> list[int]:
-    """Create ``count`` lineages in one statement; return their ids.
+def new_lineages(now, public_ids: list[str]) -> list[int]:
+    """Create a lineage for each of ``public_ids`` in one statement; return their
+    ids.
 
     They are all new and alike, so which id goes to which project does not matter.
-    Each gets a new public id, or one of ``public_ids`` (a backup's), in no
-    particular order either.
     """
-    if not count:
+    if not public_ids:
         return []
-    public_ids = public_ids or [new_public_id() for _ in range(count)]
-    if len(public_ids) != count:
-        raise ValueError(f"{len(public_ids)} public ids for {count} lineages")
+    count = len(public_ids)
     field = ProjectLineage._meta.get_field
     table = connection.ops.quote_name(ProjectLineage._meta.db_table)
     columns = ", ".join(

@@ -11,13 +11,13 @@ from typing import Any
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
-from budgets import eras
+from budgets import eras, source_files
 from budgets.amounts import AmountError, parse_amount
 from budgets.columns import BY_KEY, OPEN_DATA, TEXT
 from budgets.importing.cells import as_text
 from budgets.importing.headers import COLUMN_LABELS, category, published_flag
 from budgets.importing.problems import Problems
-from budgets.models import AMOUNT_FIELDS, amount_problems
+from budgets.models import AMOUNT_FIELDS, ImportEvent, Project, amount_problems
 from budgets.text import normalise_line_breaks, show_controls, stored_text_problem
 
 # The largest No and theme number their columns hold, on every database.
@@ -190,14 +190,19 @@ def text(cell: Any, key: str) -> str:
         value = normalise_line_breaks(value)
     if problem := stored_text_problem(value, multiline=multiline):
         raise BadCell(problem, _shown(value))
-    limit = TEXT_LIMITS.get(key)
-    if limit and len(value) > limit:
+    if limit := TEXT_LIMITS.get(key):
+        check_length(value, limit)
+    return value
+
+
+def check_length(value: str, limit: int) -> None:
+    """Refuse a text longer than its column holds, showing how it begins."""
+    if len(value) > limit:
         raise BadCell(
             _("%(limit)s 文字以内にしてください（%(length)s 文字あります）。")
             % {"limit": limit, "length": len(value)},
             value[:40] + "…",
         )
-    return value
 
 
 def _shown(value: str) -> str:
@@ -240,9 +245,15 @@ def published(cell: Any) -> bool:
 
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-SOURCE_KINDS = ("pdf", "text", "csv", "xlsx")  # budgets.source_files.EXTENSIONS
-SOURCE_TEXT_LIMIT = 255  # ImportEvent.filename, Project.source_sheet
-PLACE_MAX = 2_147_483_647  # a PositiveIntegerField on every database
+SOURCE_KINDS = tuple(source_files.EXTENSIONS)
+# the name and sheet cells go into ImportEvent.filename and Project.source_sheet
+SOURCE_TEXT_LIMIT = min(
+    ImportEvent._meta.get_field("filename").max_length,
+    Project._meta.get_field("source_sheet").max_length,
+)
+PLACE_MAX = BaseDatabaseOperations.integer_field_ranges[
+    Project._meta.get_field("source_page").get_internal_type()
+][1]
 
 
 def source_sha256(cell: Any) -> str:
@@ -271,12 +282,7 @@ def source_text(cell: Any) -> str:
     value = as_text(cell)
     if problem := stored_text_problem(value, multiline=False):
         raise BadCell(problem, _shown(value))
-    if len(value) > SOURCE_TEXT_LIMIT:
-        raise BadCell(
-            _("%(limit)s 文字以内にしてください（%(length)s 文字あります）。")
-            % {"limit": SOURCE_TEXT_LIMIT, "length": len(value)},
-            value[:40] + "…",
-        )
+    check_length(value, SOURCE_TEXT_LIMIT)
     return value
 
 
@@ -287,7 +293,7 @@ def source_place(cell: Any) -> int | None:
         return None
     if not value.isascii() or not value.isdecimal() or int(value) < 1:
         raise BadCell(_("1 以上の整数で入力してください。"))
-    if len(value) > 10 or int(value) > PLACE_MAX:
+    if len(value) > len(str(PLACE_MAX)) or int(value) > PLACE_MAX:
         raise BadCell(
             _("%(maximum)s 以下の整数で入力してください。")
             % {"maximum": f"{PLACE_MAX:,}"}

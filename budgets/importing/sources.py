@@ -42,15 +42,6 @@ class Source:
     def unit(self) -> str:
         return "row" if self.kind == "xlsx" else "line"
 
-    @property
-    def kind_label(self) -> str:
-        return {
-            "text": _("PDF から写したテキスト（タブ区切り）"),
-            "csv": _("CSV"),
-            "xlsx": _("Excel ブック（XLSX）"),
-            "pdf": _("PDF"),
-        }[self.kind]
-
 
 def read_source(data: bytes) -> Source:
     """Turn a file's bytes into rows of cells, detecting its kind and encoding.

@@ -24,7 +24,7 @@ from budgets.importing.headers import (
     missing_columns,
 )
 from budgets.importing.problems import Problems
-from budgets.importing.rows import ProjectRow, parse_project_row
+from budgets.importing.rows import BadCell, ProjectRow, check_length, parse_project_row
 from budgets.importing.sources import Source, SourceRow
 from budgets.models import FiscalYear
 
@@ -338,11 +338,7 @@ def _check_year_values(table: ParsedTable) -> None:
 
 def _check_title(title: str, line: int, problems: Problems) -> None:
     """Refuse a title longer than a fiscal year's title holds."""
-    if len(title) > TITLE_MAX:
-        problems.add(
-            _("%(limit)s 文字以内にしてください（%(length)s 文字あります）。")
-            % {"limit": TITLE_MAX, "length": len(title)},
-            line,
-            COLUMN_LABELS["title"],
-            title[:40] + "…",
-        )
+    try:
+        check_length(title, TITLE_MAX)
+    except BadCell as error:
+        problems.add(error.message, line, COLUMN_LABELS["title"], error.value)

@@ -66,10 +66,10 @@ def check_totals(
     accept_rounded: bool,
 ) -> None:
     """Compare each totals row with the sum of the project rows above it."""
+    sums = _sums_above(rows, [total.line for total in totals])
     for total in totals:
-        above = [row for row in rows if row.line < total.line]
         for key, text in total.amounts.items():
-            difference = _difference(key, text, above, total.line, problems)
+            difference = _difference(key, text, sums[total.line], total.line, problems)
             if difference is None:
                 continue
             printed, summed = difference
@@ -100,7 +100,23 @@ def check_totals(
                 )
 
 
-def _difference(key, text, rows, line, problems) -> tuple[int, int] | None:
+def _sums_above(rows: list[ProjectRow], lines: list[int]) -> dict[int, dict]:
+    """Each line's sums of every amount over the project rows above it, in one walk
+    down the rows (a totals row may stand on every page)."""
+    ordered = iter(sorted(rows, key=lambda row: row.line))
+    running = dict.fromkeys(AMOUNT_FIELDS, 0)
+    sums: dict[int, dict] = {}
+    row = next(ordered, None)
+    for line in sorted(lines):
+        while row is not None and row.line < line:
+            for key in AMOUNT_FIELDS:
+                running[key] += getattr(row, key) or 0
+            row = next(ordered, None)
+        sums[line] = dict(running)
+    return sums
+
+
+def _difference(key, text, sums, line, problems) -> tuple[int, int] | None:
     """(printed, summed) if they differ; None if they agree or nothing is printed."""
     try:
         printed = parse_amount(text)
@@ -109,7 +125,7 @@ def _difference(key, text, rows, line, problems) -> tuple[int, int] | None:
         return None
     if printed is None:
         return None  # 「-」 or blank: this column has no printed total
-    summed = sum(getattr(row, key) or 0 for row in rows)
+    summed = sums[key]
     return None if printed == summed else (printed, summed)
 
 

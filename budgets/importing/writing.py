@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ class _Writer:
     now: Any
     cite: citing.Citer  # a row's citation columns (budgets.importing.citing)
 
+    @functools.cached_property
+    def stored_now(self) -> Any:
+        """``now`` as the database stores it: the bulk writes go around the ORM."""
+        return connection.ops.adapt_datetimefield_value(self.now)
+
     @property
     def history(self) -> dict[str, Any]:
         return {
@@ -83,11 +89,8 @@ class _Writer:
         metadata, so the SQL follows the schema; other writes use the ORM. Rows are
         built and written a batch at a time, so memory does not grow with the table.
         """
-        now = connection.ops.adapt_datetimefield_value(self.now)
         history = self._history_columns("+")
         for batch in bulk.batches(rows, bulk.BATCH_SIZE):
-            for row in batch:
-                row["created_at"] = row["updated_at"] = now
             bulk.insert_rows(Project, batch)
             bulk.copy_into_history(
                 Project, history, fiscal_year.pk, [row["no"] for row in batch]
@@ -103,11 +106,10 @@ class _Writer:
         the updated row as a first import's is (bulk.update_rows says why not
         bulk_update_with_history).
         """
-        now = connection.ops.adapt_datetimefield_value(self.now)
         history = self._history_columns("~")
         for batch in bulk.batches(changes, bulk.BATCH_SIZE):
-            for _no, values in batch:
-                values["updated_at"] = now
+            for _no, values in batch:  # the values stay as the ORM takes them
+                values["updated_at"] = self.stored_now
             bulk.update_rows(
                 Project, [values for _no, values in batch], increment=("version",)
             )
@@ -118,7 +120,7 @@ class _Writer:
     def _history_columns(self, history_type: str) -> dict[str, Any]:
         """The history's own columns, the same for every record of this import."""
         return {
-            "history_date": connection.ops.adapt_datetimefield_value(self.now),
+            "history_date": self.stored_now,
             "history_change_reason": self.history["default_change_reason"],
             "history_type": history_type,
             "history_user_id": getattr(self.user, "pk", None),
@@ -171,11 +173,11 @@ def _apply(plan: ImportPlan, writer: _Writer) -> int:
                     row,
                     theme_ids,
                     section_ids,
-                    writer.now,
+                    writer.stored_now,
                     fiscal_year_id=fiscal_year.pk,
                     no=row.no,
                     lineage_id=links[id(row)],
-                    created_at=writer.now,
+                    created_at=writer.stored_now,
                     version=1,
                     **writer.cite(row),
                 )
@@ -223,7 +225,7 @@ def _lineages_of_new_projects(
         row.lineage_key if is_public_id(row.lineage_key) else new_public_id()
         for row in fresh
     ]
-    made = bulk.new_lineages(len(fresh), now, public_ids)
+    made = bulk.new_lineages(now, public_ids)
     for row, lineage_id in zip(fresh, made, strict=True):
         links[id(row)] = lineage_id
         if row.lineage_key is not None:
@@ -264,8 +266,9 @@ def _prune(year_plan: YearPlan, writer: _Writer) -> int:
     missing = Project.objects.filter(
         pk__in=[values["id"] for values in year_plan.missing]
     )
+    reason = writer.history["default_change_reason"]
     for project in missing:  # one by one, so each deletion is in the history
-        project._change_reason = writer.history["default_change_reason"]
+        project._change_reason = reason
         project.delete()
         pruned += 1
     return pruned
