@@ -4,8 +4,10 @@ Stored names and descriptions keep what was written (only clean_cell and
 fix_lookalikes apply to them); NFKC is for what we parse and for search keys.
 """
 
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -43,9 +45,6 @@ _KANGXI = {
 }
 _LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
-_LOOKALIKE_CHARS = re.compile(
-    "[" + "".join(re.escape(chr(code)) for code in _LOOKALIKES) + "]"
-)
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACE = re.compile(r"\s+")
@@ -80,42 +79,78 @@ def normalise_label(s: str) -> str:
     return s.translate(_PARENTHESES)
 
 
-# Characters NFKC leaves as they are whatever stands next to them: ASCII, the CJK
-# punctuation 、。「」『』, hiragana, katakana with ー, and the unified ideographs.
-# None of them decomposes, and none is the second half of a composition, so a
-# table's text can be normalised run by run: only what lies outside these ranges,
-# together with the one character before it (か + U+3099 composes to が).
-_NFKC_STABLE = (
-    "\x00-\x7f\u3001\u3002\u300c-\u300f\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff"
-)
-_NFKC_RUN = re.compile(f".?[^{_NFKC_STABLE}]+", re.DOTALL)
-_KATAKANA_RUN = re.compile("[\u30a1-\u30f6]+")
-
-
-def _nfkc(match: re.Match) -> str:
-    return unicodedata.normalize("NFKC", match.group())
-
-
-def _hiragana(match: re.Match) -> str:
-    return match.group().translate(_KATAKANA_TO_HIRAGANA)
-
-
 def search_key(s: str) -> str:
     """Return a key that ignores width, case and hiragana/katakana.
 
-    The long-vowel mark ー stays: サービス -> さーびす. The same as NFKC, casefold,
-    katakana to hiragana and single spaces applied to the whole text, done run by
-    run because imports compute it for every project (tests/test_text.py checks
-    the two agree). The speed it buys: benchmarks/import_phases.py, "write: search
+    The long-vowel mark ー stays: サービス -> さーびす. By definition: look-alikes
+    fixed, NFKC, casefold and katakana to hiragana on the whole text, then single
+    spaces (tests/test_text.py checks every text against that definition). Imports
+    compute it for every project, so a text none of whose characters reacts with
+    its neighbours goes through one character table instead (search_fold).
+    """
+    fold = search_fold()
+    if fold.neighbourly.search(s) is None:
+        s = s.translate(fold.table)
+    else:
+        s = _key_by_definition(s)
+    return " ".join(s.split())  # split() knows the same whitespace as re's \s
+
+
+@dataclass(frozen=True)
+class SearchFold:
+    """``search_key`` one character at a time, where that gives the same text.
+
+    NFKC acts on a character alone unless it decomposes into something that
+    begins with a combining mark or with the second half of a composition (か +
+    U+3099 composes to が, ᄀ + ᅡ to 가): then it may reorder or compose with the
+    character before it. ``neighbourly`` finds those, and every character outside
+    the Basic Multilingual Plane; a text without them is keyed by ``table`` (each
+    character's own key) in one ``str.translate``, about a third faster than the
+    definition on a city-like table: benchmarks/import_phases.py, "write: search
     keys".
     """
-    if _LOOKALIKE_CHARS.search(s):
-        s = fix_lookalikes(s)
-    if not unicodedata.is_normalized("NFKC", s):
-        s = _NFKC_RUN.sub(_nfkc, s)
-    s = s.casefold()
-    s = _KATAKANA_RUN.sub(_hiragana, s)
-    return " ".join(s.split())  # split() knows the same whitespace as re's \s
+
+    table: dict[int, str]
+    neighbourly: re.Pattern
+
+
+@functools.cache
+def search_fold() -> SearchFold:
+    """Built on first use (about 0.03 s), not when the module loads."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
+    for code in range(0x10000):  # no composition outside the BMP has a second in it
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    table: dict[int, str] = {}
+    neighbourly: list[int] = []
+    for code in range(0x10000):
+        char = chr(code)
+        first = unicodedata.normalize("NFKD", char)[:1]
+        if first and (unicodedata.combining(first) or ord(first) in seconds):
+            neighbourly.append(code)
+        elif (key := _key_by_definition(char)) != char:
+            table[code] = key
+    pattern = f"[{_char_class(neighbourly)}\\U00010000-\\U0010ffff]"
+    return SearchFold(table, re.compile(pattern))
+
+
+def _key_by_definition(s: str) -> str:
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
+    return s.translate(_KATAKANA_TO_HIRAGANA)
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regular expression character class's inside for sorted ``codes``."""
+    spans: list[list[int]] = []
+    for code in codes:
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(
+        re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in spans
+    )
 
 
 # --- What a stored text may hold -------------------------------------------------

@@ -1,4 +1,5 @@
 import re
+import sys
 import unicodedata
 
 import pytest
@@ -214,6 +215,31 @@ TABLE_TEXT = st.text(
 @example("\u1100\u1161")  # Hangul jamo compose to 가
 def test_search_key_is_its_definition_applied_to_the_whole_text(text):
     assert search_key(text) == search_key_by_definition(text)
+
+
+def test_no_composition_outside_the_bmp_has_its_second_half_in_it():
+    # search_fold looks for the second halves of compositions in the BMP only
+    found = []
+    for code in range(0x10000, sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            found += [code] if int(parts[1], 16) < 0x10000 else []
+    assert found == []
+
+
+def test_search_key_of_every_character_beside_its_neighbours_is_its_definition():
+    # The character table (budgets.text.search_fold) says each character's key
+    # alone; beside a base letter, a kana or a jamo, or before a mark that could
+    # compose with it, a character must still get the key the whole text gets.
+    wrong = [
+        (before, code, after)
+        for code in range(0x10000)
+        if not 0xD800 <= code <= 0xDFFF
+        for before, after in (("", ""), ("か", "\u3099"), ("e", "\u0301"), ("ᄀ", "ᅡ"))
+        if search_key(before + chr(code) + after)
+        != search_key_by_definition(before + chr(code) + after)
+    ]
+    assert wrong == []
 
 
 def test_search_key_of_every_seed_project_is_its_definition():
