@@ -1,8 +1,9 @@
 """The downloads' responses: CSV and JSON streamed, a workbook from a temporary file.
 
-Every body is made row by row from an ``.iterator()`` over the projects
-(``budgets.exporting.project_rows``, ``budgets.opendata.records``), so a worker's
-memory stays flat whatever the number of rows:
+Every body is made row by row from an ``.iterator()`` over the projects, one
+query a year (``budgets.exporting.project_rows``, ``budgets.opendata.records``, both
+through ``budgets.year_by_year``), so a worker's memory stays flat whatever the
+number of rows:
 
 - the CSVs (UTF-8 and cp932) and the JSON stream, their first byte sent as soon as
   the first rows are read;

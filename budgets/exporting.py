@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from budgets import backup_records, citations, columns, source_files
+from budgets import backup_records, citations, columns, source_files, year_by_year
 from budgets.models import Project
 
 BOM = "\ufeff"
@@ -64,10 +64,8 @@ def project_rows(
     # the 出典 cell is made from the values after the row's own (citations.VALUES)
     cited = [i for i, column in enumerate(shown) if column.kind == columns.CITATION]
     texts = citations.Texts()
-    values = (
-        queryset.order_by("fiscal_year__year", "no")
-        .values_list(*(column.path for column in shown), *citations.VALUES)
-        .iterator(chunk_size=2000)
+    values = year_by_year.values(
+        queryset, *(column.path for column in shown), *citations.VALUES
     )
     for record in values:
         row = [

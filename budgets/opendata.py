@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from budgets import citations, columns
+from budgets import citations, columns, year_by_year
 from budgets.exporting import (
     CATEGORY_WORDS,
     COLUMNS,
@@ -95,11 +95,7 @@ def filename(year: int | None, fmt: str) -> str:
 def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
     """Yield each project as a dict of the dictionary's keys, raw values, None kept."""
     keys = [column.key for column in DICTIONARY]
-    rows = (
-        queryset.order_by("fiscal_year__year", "no")
-        .values_list(*COLUMNS, *citations.VALUES)
-        .iterator(chunk_size=2000)
-    )
+    rows = year_by_year.values(queryset, *COLUMNS, *citations.VALUES)
     texts, width = citations.Texts(), len(keys)
     for row in rows:
         record = dict(zip(keys, row[:width], strict=True))
