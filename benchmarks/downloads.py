@@ -17,12 +17,20 @@ A row "(no build)" serves /data/ from an empty build folder: the file made in th
 request. ``--skip-build`` leaves out the build and the rows served from it (the build
 of 1,000,000 rows takes longer than the rest together). Nothing outside the
 temporary folder is touched.
+
+The downloads made in the request read their rows a year at a time
+(``budgets.year_by_year``). Each of them is served a second time, right after, by an
+app that reads them in one query ordered by year and No, as before
+(``one_ordered_query_app``), and a second table prints the two side by side: the
+first byte and the total year by year as a ratio to that baseline of the same run.
+Both tables give the machine's 1-minute load average as each download started.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import importlib
 import os
 import shutil
 import socket
@@ -44,13 +52,18 @@ class Download:
     label: str
     path: str
     built: bool = True  # serve /data/ from the build (False: an empty build folder)
+    compared: bool = False  # also served by one_ordered_query_app, the baseline
+
+
+APP = "config.wsgi"
+ONE_QUERY_APP = "benchmarks.downloads:one_ordered_query_app()"
 
 
 def downloads(years: int) -> list[Download]:
     one_year = FIRST_YEAR + years - 1
     return [
-        Download("list CSV, UTF-8 (baseline)", "/projects.csv"),
-        Download("list CSV, cp932", "/projects.csv?encoding=cp932"),
+        Download("list CSV, UTF-8 (baseline)", "/projects.csv", compared=True),
+        Download("list CSV, cp932", "/projects.csv?encoding=cp932", compared=True),
         Download(
             f"list XLSX, one year ({one_year})", f"/projects.xlsx?year={one_year}"
         ),
@@ -59,11 +72,17 @@ def downloads(years: int) -> list[Download]:
         Download("/data/ all CSV, cp932", "/data/minato-budget-all.cp932.csv"),
         Download("/data/ all JSON", "/data/minato-budget-all.json"),
         Download("/data/ all XLSX", "/data/minato-budget-all.xlsx"),
-        Download("/data/ all JSON (no build)", "/data/minato-budget-all.json", False),
+        Download(
+            "/data/ all JSON (no build)",
+            "/data/minato-budget-all.json",
+            built=False,
+            compared=True,
+        ),
         Download(
             "/data/ all CSV, cp932 (no build)",
             "/data/minato-budget-all.cp932.csv",
-            False,
+            built=False,
+            compared=True,
         ),
     ]
 
@@ -120,6 +139,7 @@ def seed(rows: int, years: int) -> None:
                     r.budgeted,
                     r.budgeted_levelup,
                     "",
+                    "",
                     1,
                     now,
                     now,
@@ -131,8 +151,8 @@ def seed(rows: int, years: int) -> None:
                     f"INSERT INTO {Project._meta.db_table} (fiscal_year_id, theme_id, "
                     "no, section_id, name, category, description, requested, "
                     "requested_levelup, budgeted, budgeted_levelup, search_text, "
-                    "version, created_at, updated_at) "
-                    f"VALUES ({', '.join(['%s'] * 15)})",
+                    "source_sheet, version, created_at, updated_at) "
+                    f"VALUES ({', '.join(['%s'] * 16)})",
                     values,
                 )
     print(f"seeded {Project.objects.count():,} projects in {years} years")
@@ -150,6 +170,25 @@ def build() -> None:
 
 
 # --- Serving ------------------------------------------------------------------------
+
+
+def one_ordered_query(queryset, *fields):
+    """How the downloads read their rows before budgets.year_by_year."""
+    return (
+        queryset.order_by("fiscal_year__year", "no")
+        .values_list(*fields)
+        .iterator(chunk_size=2000)
+    )
+
+
+def one_ordered_query_app():
+    """The project's WSGI app, its downloads read in one ordered query (the
+    baseline of the second table; gunicorn calls it in the worker)."""
+    from config import wsgi  # sets Django up
+
+    year_by_year = importlib.import_module("budgets.year_by_year")
+    year_by_year.values = one_ordered_query
+    return wsgi.application
 
 
 def status_mb(pid: int, key: str) -> float:
@@ -191,13 +230,14 @@ def worker_of(master: int) -> int:
     raise RuntimeError("gunicorn started no worker")
 
 
-def serve(download: Download, env: dict[str, str]) -> dict:
-    """One download from a fresh gunicorn worker; its figures."""
+def serve(download: Download, env: dict[str, str], app: str = APP) -> dict:
+    """One download from a fresh gunicorn worker of ``app``; its figures."""
     port = free_port()
+    load = os.getloadavg()[0]
     server = subprocess.Popen(
         [
             GUNICORN,
-            "config.wsgi",
+            app,
             *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "900"),
         ],
         cwd=ROOT,
@@ -226,6 +266,7 @@ def serve(download: Download, env: dict[str, str]) -> dict:
         "total": total,
         "mb": size / 1e6,
         "peak": peak,
+        "load": load,
     }
 
 
@@ -233,8 +274,8 @@ def table(results: list[tuple[Download, dict]]) -> str:
     base = results[0][1]
     lines = [
         "| download | status | MB | worker peak MB | first byte s | total s "
-        "| peak / baseline | first byte / baseline | total / baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| peak / baseline | first byte / baseline | total / baseline | load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for download, r in results:
         lines.append(
@@ -242,7 +283,28 @@ def table(results: list[tuple[Download, dict]]) -> str:
             f"| {r['first_byte']:.2f} | {r['total']:.1f} "
             f"| {r['peak'] / base['peak']:.2f} "
             f"| {r['first_byte'] / base['first_byte']:.1f} "
-            f"| {r['total'] / base['total']:.2f} |"
+            f"| {r['total'] / base['total']:.2f} | {r['load']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def year_by_year_table(pairs: list[tuple[Download, dict, dict]]) -> str:
+    """Each download year by year beside its baseline: one ordered query."""
+    lines = [
+        "| download | first byte s, one query | first byte s, year by year "
+        "| first byte / baseline | total s, one query | total s, year by year "
+        "| total / baseline | peak MB, one query | peak MB, year by year | load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for download, now, before in pairs:
+        lines.append(
+            f"| {download.label} | {before['first_byte']:.2f} "
+            f"| {now['first_byte']:.2f} "
+            f"| {now['first_byte'] / before['first_byte']:.2f} "
+            f"| {before['total']:.1f} | {now['total']:.1f} "
+            f"| {now['total'] / before['total']:.2f} "
+            f"| {before['peak']:.0f} | {now['peak']:.0f} "
+            f"| {now['load']:.1f} / {before['load']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -286,7 +348,7 @@ def main() -> None:
             started = time.monotonic()
             subprocess.run([*child, "--child", "build"], check=True, env=env, cwd=ROOT)
             print(f"build_open_data took {time.monotonic() - started:.0f} s")
-        results = []
+        results, pairs = [], []
         for download in downloads(args.years):
             if args.skip_build and download.built and download.path.startswith("/data"):
                 continue
@@ -295,8 +357,18 @@ def main() -> None:
                 served_env = {**env, "OPEN_DATA_ROOT": str(workdir / "no-build")}
             results.append((download, serve(download, served_env)))
             print(f"  {download.label}: {results[-1][1]}", flush=True)
+            if download.compared:
+                before = serve(download, served_env, ONE_QUERY_APP)
+                pairs.append((download, results[-1][1], before))
+                print(f"  {download.label}, one ordered query: {before}", flush=True)
         print(f"\n{args.rows:,} projects over {args.years} years\n")
         print(table(results))
+        print("\nYear by year (budgets.year_by_year) against one ordered query\n")
+        print(year_by_year_table(pairs))
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(
+            f"\nload average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs"
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
