@@ -12,7 +12,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets import admin_proposals, source_files
 from budgets.admin_citations import CitedProjectAdminMixin, SourcePublicAdminMixin
@@ -21,6 +20,7 @@ from budgets.admin_guard import (
     VersionGuardForm,
     VersionGuardInlineMixin,
 )
+from budgets.admin_history import BudgetHistoryAdmin
 from budgets.admin_import import (
     UploadConfirmForm,
     UploadImportForm,
@@ -54,7 +54,7 @@ class ThemeInline(VersionGuardInlineMixin, admin.TabularInline):
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class FiscalYearAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("year", "era_label", "title", "is_published", "project_count")
     list_filter = ("is_published",)
     search_fields = ("title",)
@@ -95,7 +95,7 @@ class FiscalYearAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class ThemeAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("fiscal_year", "number", "name")
     list_filter = ("fiscal_year",)
     search_fields = ("name",)
@@ -108,7 +108,7 @@ class SectionInline(VersionGuardInlineMixin, admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     inlines = [SectionInline]
@@ -116,7 +116,7 @@ class DepartmentAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class SectionAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("name", "department")
     list_filter = ("department",)
     search_fields = ("name", "department__name")
@@ -238,7 +238,7 @@ class ProjectAdmin(
     VersionGuardAdminMixin,
     UploadImportMixin,
     ExportMixin,
-    SimpleHistoryAdmin,
+    BudgetHistoryAdmin,
 ):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]

@@ -13,9 +13,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import VersionGuardAdminMixin, VersionGuardInlineMixin
+from budgets.admin_history import BudgetHistoryAdmin
 from budgets.models import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -30,7 +30,7 @@ from budgets.models import (
 SUCCESSION_FIELDS = ("predecessor", "successor", "kind", "from_year", "note")
 
 
-class SuccessionAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class SuccessionAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("predecessor", "successor", "kind", "from_year")
     list_filter = ("kind", "from_year")
     fields = SUCCESSION_FIELDS
@@ -50,7 +50,7 @@ class SectionSuccessionAdmin(SuccessionAdmin):
 
 
 @admin.register(ProjectLink)
-class ProjectLinkAdmin(VersionGuardAdminMixin, SimpleHistoryAdmin):
+class ProjectLinkAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
     list_display = ("later", "earlier", "kind")
     list_filter = ("kind",)
     fields = ("earlier", "later", "kind", "note")

@@ -19,6 +19,17 @@ def empty_page_cache():
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Start every test in the site's language: a request through LocaleMiddleware
+    leaves its language active in the thread, so an earlier test's English page
+    would turn the next test's import messages into English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def quick_password_hashing(settings):
     """Hash test users' passwords with MD5: PBKDF2's 1,000,000 rounds cost each test
     that makes a staff user about half a second, and no test is about the hasher."""

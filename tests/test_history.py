@@ -80,6 +80,29 @@ def test_an_admin_edit_is_kept_with_who_made_it(django_app, admin_user, fy2021):
     assert latest.prev_record.budgeted == 3_191_866
 
 
+def test_the_history_page_shows_amounts_as_the_clerk_typed_them(
+    django_app, admin_user, fy2021
+):
+    project = Project.objects.get(no=1)
+    form = django_app.get(
+        f"/admin/budgets/project/{project.pk}/change/", user=admin_user
+    ).forms["project_form"]
+    form["budgeted"] = "3100000"
+    assert form.submit("_save").status_code == 302
+
+    history = django_app.get(
+        f"/admin/budgets/project/{project.pk}/history/", user=admin_user
+    )
+    table = history.html.select_one("#change-history")
+    newest = [
+        cell.get_text(" ", strip=True) for cell in table.select("tbody tr")[0]("td")
+    ]
+    # 予算額, 要求額, the import record (none: an edit), ..., what changed
+    assert newest[1:4] == ["3,100,000", "3,826,938", ""]
+    assert " ".join(newest[-1].split()) == "予算額（千円）: 3,191,866 → 3,100,000"
+    assert "None" not in table.get_text()
+
+
 def test_history_pages_open_in_the_admin(admin_client, fy2021):
     project = Project.objects.get(no=1)
     assert (

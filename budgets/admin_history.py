@@ -1,0 +1,41 @@
+"""The admin's history pages: each record's values as a clerk reads them.
+
+simple-history shows a value as Python writes it: 3191866, None. Here an amount has
+its thousands separators and "-" where it does not apply, as on the public pages, and
+a missing reference or reason (an edit made in the admin has no import record) is an
+empty cell. Both the columns of ``history_list_display`` and the 変更内容 (what
+changed, old → new) go through ``shown``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from budgets.amounts import format_thousands
+from budgets.models import AMOUNT_FIELDS
+
+
+def shown(field_name: str, value: Any) -> Any:
+    """A history record's value of ``field_name`` as the history page shows it."""
+    if field_name in AMOUNT_FIELDS:
+        return format_thousands(value)
+    return "" if value is None else value
+
+
+class ReadableValues(HistoricalRecordContextHelper):
+    """The 変更内容 column: old and new values through ``shown``."""
+
+    def prepare_delta_change_value(self, change, value):
+        return shown(change.field, super().prepare_delta_change_value(change, value))
+
+
+class BudgetHistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose history page shows values through ``shown``."""
+
+    object_history_list_template = "admin/budgets/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableValues(self.model, historical_record)
