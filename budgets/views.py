@@ -24,7 +24,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from budgets import citations, downloads, opendata
+from budgets import citations, downloads, opendata, project_page
 from budgets.caching import CachedPageMixin
 from budgets.filters import ProjectFilter
 from budgets.models import (
@@ -45,30 +45,6 @@ def _with_previous(rows: list) -> list[dict]:
         paired.append({"row": row, "previous": previous})
         previous = row
     return paired
-
-
-def _with_previous_year(projects: list[Project]) -> list[dict]:
-    """Pair each project (oldest first) with the one of the year before, when that
-    year had one only and so did its own (a split or merge has no single one)."""
-    by_year: dict[int, list[Project]] = {}
-    for project in projects:
-        by_year.setdefault(project.fiscal_year.year, []).append(project)
-    years = sorted(by_year)
-    earlier = dict(zip(years[1:], years, strict=False))
-    return [
-        {
-            "row": project,
-            "previous": (
-                by_year[earlier[year]][0]
-                if year in earlier
-                and len(by_year[year]) == 1
-                and len(by_year[earlier[year]]) == 1
-                else None
-            ),
-        }
-        for project in projects
-        for year in [project.fiscal_year.year]
-    ]
 
 
 class ForgivingPaginationMixin:
@@ -189,20 +165,6 @@ class ProjectCSVView(CachedPageMixin, FilterView):
         return downloads.attach(response, filename)
 
 
-# What a project page never reads of the other years' rows: left in the database
-# (a long description and timestamps, read twenty times over for a 20-year history,
-# a quarter of the history query's time; benchmarks/load_pages.py).
-HISTORY_UNREAD = (
-    "description",
-    "search_text",
-    "created_at",
-    "updated_at",
-    "fiscal_year__title",
-    "fiscal_year__created_at",
-    "fiscal_year__updated_at",
-)
-
-
 class ProjectDetailView(CachedPageMixin, DetailView):
     template_name = "budgets/project_detail.html"
 
@@ -215,15 +177,8 @@ class ProjectDetailView(CachedPageMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = self.object
-        history = (
-            list(Project.objects.published().of_lineage(project).defer(*HISTORY_UNREAD))
-            if project.lineage_id
-            else [project]
-        )
-        context["history"] = history
-        context["history_rows"] = _with_previous_year(history)
-        context["citation"] = citations.of(project)
+        context["history"] = project_page.history(self.object)
+        context["citation"] = citations.of(self.object)
         return context
 
 

@@ -194,8 +194,8 @@ def test_the_project_page_links_everything_and_shows_its_history(client, fy2022)
     assert project.section.department.get_absolute_url() in content
     assert f"/projects/?section={project.section_id}" in content
     assert "/years/2022/themes/1/" in content
-    history = response.context["history_rows"]
-    assert [row["row"].fiscal_year.year for row in history] == [2021, 2022]
+    history = response.context["history"]
+    assert [row.year for row in history] == [2021, 2022]
     assert "+100,000 (+3.1%)" in content  # 3,191,866 -> 3,291,866
     assert "/projects/2021/1/" in content
     assert 'id="history-chart"' in content

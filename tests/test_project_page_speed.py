@@ -1,11 +1,13 @@
 """What keeps a project page the cache has not seen cheap (benchmarks/load_pages.py):
-the other years' rows without what the page never reads, and one Redis client per
-process."""
+the other years read as plain rows and prepared once (budgets/project_page.py), and
+one Redis client per process."""
 
 import pytest
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
+from budgets import project_page
 from budgets.importing import import_table
+from budgets.models import Project
 from budgets.redis_cache import RedisCache
 
 
@@ -17,20 +19,36 @@ def two_years(fy2021, seed_text):
     assert report.ok, report.problems
 
 
-def test_the_history_leaves_what_the_page_never_reads_in_the_database(
+def test_the_history_is_plain_rows_prepared_once(
     client, two_years, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(3):  # no deferred field is read later
+    with django_assert_max_num_queries(3):  # the data version, the project, its years
         response = client.get("/projects/2022/1/")
         content = response.content.decode()
 
     history = response.context["history"]
-    assert [row.fiscal_year.year for row in history] == [2021, 2022]
-    for row in history:
-        assert {"description", "created_at"} <= row.get_deferred_fields()
+    assert all(isinstance(row, project_page.Year) for row in history)
+    earlier, current = history
+    assert (earlier.year, earlier.url, earlier.is_current) == (
+        2021,
+        "/projects/2021/1/",
+        False,
+    )
+    assert current.is_current and current.previous_budgeted == earlier.budgeted
+    assert earlier.other_name == earlier.other_department == ""
     project = response.context["project"]
     assert not project.get_deferred_fields()  # the page's own project is read whole
     assert project.description[:20] in content
+
+
+def test_a_project_without_a_lineage_is_its_own_history(two_years):
+    project = Project.objects.get(fiscal_year__year=2022, no=1)
+    project.lineage = None
+
+    (row,) = project_page.history(project)
+
+    assert (row.year, row.is_current, row.previous_budgeted) == (2022, True, None)
+    assert row.budgeted == project.budgeted
 
 
 def test_the_redis_cache_keeps_its_client():

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from budgets.importing import import_table
-from budgets.models import Department, FiscalYear, Project, Section, Theme
+from budgets.models import Department, FiscalYear, Section, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -215,9 +215,10 @@ def test_english_is_available(client, fy2021):
 def test_project_history_across_years(client, fy2021, seed_text):
     import_table(seed_text.replace("令和3年度", "令和4年度").encode(), publish=True)
     response = client.get("/projects/2022/1/")
-    history = list(response.context["history"])
-    assert [p.fiscal_year.year for p in history] == [2021, 2022]
-    assert all(isinstance(p, Project) for p in history)
+    history = response.context["history"]
+    assert [row.year for row in history] == [2021, 2022]
+    assert [row.url for row in history] == ["/projects/2021/1/", "/projects/2022/1/"]
+    assert [row.is_current for row in history] == [False, True]
 
 
 def test_the_list_downloads_as_cp932_csv_for_older_excel(client, fy2021):

@@ -1,0 +1,101 @@
+"""A project page's other years, read and prepared once in Python.
+
+A speed measure for pages the cache has not seen (``benchmarks/load_pages.py``, "any
+project page (random)"; README, Performance): the history table and chart read plain
+rows (``values_list``, no model instances), and what each row shows beside the
+page's own project (another name, another department, the change from the year
+before) is worked out here once, not resolved cell by cell in the template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from budgets.models import Project
+
+# What the history reads of each year's row, in this order.
+VALUES = (
+    "pk",
+    "no",
+    "name",
+    "requested",
+    "budgeted",
+    "fiscal_year__year",
+    "section__department_id",
+    "section__department__name",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    """One row of a project's history: the project (or a part of it) in one year."""
+
+    year: int
+    url: str
+    is_current: bool  # the page's own project
+    other_name: str  # its name when not the page's, else ""
+    other_department: str  # its department's name when not the page's, else ""
+    requested: int | None
+    budgeted: int | None
+    # the budget of the year before, when both years had one row only
+    previous_budgeted: int | None
+
+
+def history(project: Project) -> list[Year]:
+    """The project's years, oldest first: its lineage's and those linked to it."""
+    if project.lineage_id is None:
+        rows = [_values_of(project)]
+    else:
+        rows = list(
+            Project.objects.published().of_lineage(project).values_list(*VALUES)
+        )
+    return _years(project, rows)
+
+
+def _values_of(project: Project) -> tuple:
+    section = project.section
+    return (
+        project.pk,
+        project.no,
+        project.name,
+        project.requested,
+        project.budgeted,
+        project.fiscal_year.year,
+        section.department_id,
+        section.department.name,
+    )
+
+
+def _years(project: Project, rows: list[tuple]) -> list[Year]:
+    """Each row beside the page's project and the one row of the year before (a
+    split or merge has no single one)."""
+    by_year: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_year.setdefault(row[5], []).append(row)
+    earlier = dict(zip(list(by_year)[1:], by_year, strict=False))  # oldest first
+    department_id = project.section.department_id
+    years = []
+    for pk, no, name, requested, budgeted, year, department, department_name in rows:
+        before = by_year.get(earlier.get(year), ())
+        single = len(before) == 1 == len(by_year[year])
+        years.append(
+            Year(
+                year=year,
+                url=_url(year, no),
+                is_current=pk == project.pk,
+                other_name=name if name != project.name else "",
+                other_department=(
+                    department_name if department != department_id else ""
+                ),
+                requested=requested,
+                budgeted=budgeted,
+                previous_budgeted=before[0][4] if single else None,
+            )
+        )
+    return years
+
+
+def _url(year: int, no: int) -> str:
+    return reverse("budgets:project", kwargs={"year": year, "no": no})
