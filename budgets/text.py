@@ -45,6 +45,8 @@ _KANGXI = {
 }
 _LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+# what search keys change besides NFKC and case: katakana and the look-alikes
+_FOLDED = _KATAKANA_TO_HIRAGANA.keys() | _LOOKALIKES.keys()
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACE = re.compile(r"\s+")
@@ -117,20 +119,31 @@ class SearchFold:
 @functools.cache
 def search_fold() -> SearchFold:
     """Built on first use (about 0.03 s), not when the module loads."""
-    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
-    for code in range(0x10000):  # no composition outside the BMP has a second in it
-        parts = unicodedata.decomposition(chr(code)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            seconds.add(int(parts[1], 16))
+    decompositions = {  # no composition outside the BMP has a second half in it
+        code: parts
+        for code in range(0x10000)
+        if (parts := unicodedata.decomposition(chr(code)).split())
+    }
+    seconds = {
+        int(parts[1], 16)
+        for parts in decompositions.values()
+        if len(parts) == 2 and not parts[0].startswith("<")
+    }
+    seconds |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
     table: dict[int, str] = {}
     neighbourly: list[int] = []
     for code in range(0x10000):
         char = chr(code)
-        first = unicodedata.normalize("NFKD", char)[:1]
+        # a character without a decomposition is its own NFKD (the Hangul syllables
+        # decompose by rule, into a leading jamo: no second half either)
+        first = (
+            unicodedata.normalize("NFKD", char)[:1] if code in decompositions else char
+        )
         if first and (unicodedata.combining(first) or ord(first) in seconds):
             neighbourly.append(code)
-        elif (key := _key_by_definition(char)) != char:
-            table[code] = key
+        elif code in decompositions or code in _FOLDED or char.casefold() != char:
+            if (key := _key_by_definition(char)) != char:
+                table[code] = key
     pattern = f"[{_char_class(neighbourly)}\\U00010000-\\U0010ffff]"
     return SearchFold(table, re.compile(pattern))
 
