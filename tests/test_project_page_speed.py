@@ -4,11 +4,14 @@ one Redis client per process."""
 
 import pytest
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.urls import clear_script_prefix, set_script_prefix
 
 from budgets import project_page
 from budgets.importing import import_table
+from budgets.importing.proposing import Decisions
 from budgets.models import Project
 from budgets.redis_cache import RedisCache
+from tests import years_that_change as change
 
 
 @pytest.fixture
@@ -49,6 +52,44 @@ def test_a_project_without_a_lineage_is_its_own_history(two_years):
 
     assert (row.year, row.is_current, row.previous_budgeted) == (2022, True, None)
     assert row.budgeted == project.budgeted
+
+
+@pytest.fixture
+def years_that_change(fy2021, seed_text):
+    """FY2022 with a renamed, a split and a merged project (tests/years_that_change)."""
+    report = import_table(
+        change.fy2022_table(seed_text),
+        filename="r04.txt",
+        publish=True,
+        decisions=Decisions(confident=True),
+    )
+    assert report.ok, report.problems
+
+
+def test_the_history_sql_compiled_once_answers_as_its_queryset(years_that_change):
+    sizes = set()
+    for project in Project.objects.select_related("fiscal_year"):
+        queryset = Project.objects.published().of_lineage(project)
+        expected = list(queryset.values_list(*project_page.VALUES))
+
+        assert project_page.lineage_rows(project.lineage_id) == expected
+        sizes.add(len(expected))
+    assert {2, 3} <= sizes  # continued; split in two or merged from two
+
+
+def test_a_row_s_link_is_the_project_s_url(years_that_change):
+    projects = list(Project.objects.select_related("fiscal_year"))
+    for prefix in ("/", "/minato/budget/"):
+        set_script_prefix(prefix)
+        try:
+            for project in projects:
+                year = project.fiscal_year.year
+                assert project_page._url(year, project.no) == (
+                    project.get_absolute_url()
+                )
+        finally:
+            clear_script_prefix()
+    assert project_page._url(2021, 1) == "/projects/2021/1/"
 
 
 def test_the_redis_cache_keeps_its_client():
