@@ -96,6 +96,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by the server, and a statement run five times on a connection
+    # prepared there (parsed and planned once): a project page the cache has not seen
+    # costs PostgreSQL about a sixth of the CPU (benchmarks/load_pages.py; README,
+    # Performance). Set DATABASE_PREPARED_STATEMENTS=false behind a connection pooler
+    # in transaction mode (PgBouncer's), which cannot keep them.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#server-side-parameters-binding
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Passwords -------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What keeps a project page the cache has not seen cheap (benchmarks/load_pages.py):
-the other years read as plain rows and prepared once (budgets/project_page.py), and
-one Redis client per process."""
+the other years read as plain rows and prepared once (budgets/project_page.py),
+statements PostgreSQL keeps prepared (config/settings.py), one Redis client per
+process."""
 
 import pytest
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.db import connection
 from django.urls import clear_script_prefix, set_script_prefix
 
 from budgets import project_page
@@ -90,6 +92,19 @@ def test_a_row_s_link_is_the_project_s_url(years_that_change):
         finally:
             clear_script_prefix()
     assert project_page._url(2021, 1) == "/projects/2021/1/"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own")
+def test_postgresql_keeps_the_statements_every_page_runs_prepared(client, two_years):
+    for no in range(1, 7):  # psycopg prepares a statement on its fifth run
+        assert client.get(f"/projects/2022/{no}/").status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    # the page's project and its years, each parsed and planned once
+    assert any('"budgets_project"."no" = $' in sql for sql in prepared)
+    assert any('"budgets_project"."lineage_id" IN' in sql for sql in prepared)
 
 
 def test_the_redis_cache_keeps_its_client():
