@@ -7,12 +7,15 @@ import pytest
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.db import connection
 from django.urls import clear_script_prefix, set_script_prefix
+from django.utils import translation
+from django.utils.html import format_html
 
 from budgets import project_page
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
 from budgets.models import Project
 from budgets.redis_cache import RedisCache
+from budgets.templatetags.budget_format import amount, approx
 from tests import years_that_change as change
 
 
@@ -105,6 +108,20 @@ def test_postgresql_keeps_the_statements_every_page_runs_prepared(client, two_ye
     # the page's project and its years, each parsed and planned once
     assert any('"budgets_project"."no" = $' in sql for sql in prepared)
     assert any('"budgets_project"."lineage_id" IN' in sql for sql in prepared)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_amount_cell_is_what_format_html_made(language):
+    with translation.override(language):
+        for value in (0, 5, 9_999, 3_826_938, 10**12, None):
+            made = (
+                format_html(
+                    '{}<span class="reading">{}</span>', f"{value:,}", approx(value)
+                )
+                if value is not None
+                else "-"
+            )
+            assert amount(value) == made
 
 
 def test_the_redis_cache_keeps_its_client():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from budgets import amounts, eras
@@ -86,10 +87,11 @@ def amount(value: int | None) -> SafeString:
     value = _number(value)
     if value is None:
         return format_html("{}", amounts.format_thousands(None))
-    return format_html(
-        '{}<span class="reading">{}</span>',
-        amounts.format_thousands(value),
-        approx(value),
+    # an f-string, not format_html (which escapes every argument, the number too):
+    # a project page shows forty of these (benchmarks/load_pages.py)
+    return mark_safe(
+        f"{amounts.format_thousands(value)}"
+        f'<span class="reading">{html.escape(approx(value))}</span>'
     )
 
 
