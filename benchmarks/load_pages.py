@@ -6,11 +6,12 @@ Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
-projects over ``--years`` published years (the same No in every year is the same
-project, so each project page has a history), starts gunicorn on a free loopback port
-with production settings (DEBUG off, the Redis cache on 127.0.0.1:6379 db 1, static
-files by WhiteNoise) and runs wrk (apt-get installs it when missing and we are root)
-with ``--connections`` clients for ``--duration`` seconds against each URL:
+projects over ``--years`` published years (city-like rows, see ``seed``; the same No
+in every year is the same project, so each project page has a history), starts
+gunicorn on a free loopback port with production settings (DEBUG off, the Redis
+cache on 127.0.0.1:6379 db 1, static files by WhiteNoise) and runs wrk (apt-get
+installs it when missing and we are root) with ``--connections`` clients for
+``--duration`` seconds against each URL:
 
 - ``/health/``, a trivial Django view through the same middleware: the baseline;
 - ``/``, ``/projects/``, one project page, the latest year's CSV (5,000 rows): the
@@ -23,7 +24,8 @@ with ``--connections`` clients for ``--duration`` seconds against each URL:
 ``--random-only`` measures only the baseline and the random project pages;
 ``--repeat N`` runs the measurements N times in the same server (the baseline first in
 each round) and prints every round and the spread; ``--reuse`` keeps a database
-already seeded by ``--keep`` instead of building it again. The machine's load average
+already seeded by ``--keep`` (with this version of the seed) instead of building it
+again. The machine's load average
 is printed before and after.
 
 It prints requests per second, p50 and p99 latency and the ratio of each to the
@@ -92,76 +94,141 @@ def psql(sql: str) -> None:
     )
 
 
+# What a database seeded by this version of ``seed`` says of itself (a database
+# comment): ``--reuse`` seeds again a database seeded by an earlier one.
+SEED_MARK = "load_pages seed 2: city-like rows, citations, renames"
+
+
 def seed(projects: int, years: int) -> None:
-    """Fill the database (run in a child process with Django set up)."""
+    """Fill the database (run in a child process with Django set up).
+
+    The rows are ``import_speed.generate_rows``' city-like ones (the seed's names and
+    descriptions as the city writes them: full-width forms, 「」, notes; 40
+    departments and 300 sections), the same No in every year one project whose
+    amounts change from year to year; one project in ten is renamed in one of the
+    years, and every row cites its year's PDF at a page and line, as an import does.
+    """
     import django
 
     django.setup()
     from django.db import connection, transaction
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from import_speed import LEVELUP, generate_rows
+
+    from budgets.eras import era_label
     from budgets.models import (
         Department,
         FiscalYear,
+        ImportEvent,
         Project,
         ProjectLineage,
         Section,
         Theme,
-        project_search_text,
     )
 
     per_year = projects // years
     first_year = 2027 - years
+    rows = generate_rows(per_year)
+    rng = random.Random(2027)
     with transaction.atomic():
-        departments = Department.objects.bulk_create(
-            Department(name=f"部{n:02}") for n in range(40)
-        )
-        sections = Section.objects.bulk_create(
-            Section(department=department, name=f"第{n}課")
-            for department in departments
-            for n in range(8)
-        )
+        departments = {
+            name: Department.objects.create(name=name)
+            for name in dict.fromkeys(row.department for row in rows)
+        }
+        sections = {
+            pair: Section.objects.create(department=departments[pair[0]], name=pair[1])
+            for pair in dict.fromkeys((row.department, row.section) for row in rows)
+        }
+        theme_names = dict((row.theme_number, row.theme_name) for row in rows)
         lineages = ProjectLineage.objects.bulk_create(
             ProjectLineage() for _ in range(per_year)
         )
+        # (the year from which a renamed project has its new name) for one in ten
+        renamed = {
+            row.no: rng.randrange(first_year + 1, first_year + years)
+            for row in rows
+            if row.no % 10 == 0
+        }
         for year in range(first_year, first_year + years):
-            fiscal_year = FiscalYear.objects.create(year=year, is_published=True)
-            themes = Theme.objects.bulk_create(
-                Theme(fiscal_year=fiscal_year, number=n, name=f"施策の柱{n}")
-                for n in range(1, 6)
+            fiscal_year = FiscalYear.objects.create(
+                year=year,
+                is_published=True,
+                title=f"{era_label(year)}当初予算 新規事業及びレベルアップ事業一覧",
             )
-            rows = []
-            for no in range(1, per_year + 1):
-                section = sections[no % len(sections)]
-                levelup = no % 3 == 0
-                name = f"みなと事業{no}"
-                description = "区民サービスを拡充し、地域の活動を支援します。"
-                rows.append(
-                    Project(
-                        fiscal_year=fiscal_year,
-                        theme=themes[no % 5],
-                        no=no,
-                        section=section,
-                        name=name,
-                        category="levelup" if levelup else "new",
-                        description=description,
-                        requested=(no * 7919 + year) % 5_000_000,
-                        requested_levelup=1000 if levelup else None,
-                        budgeted=(no * 7919 + year) % 5_000_000 // 10 * 9,
-                        budgeted_levelup=900 if levelup else None,
-                        lineage=lineages[no - 1],
-                        search_text=project_search_text(
-                            name=name,
-                            description=description,
-                            section=section.name,
-                            department=section.department.name,
-                        ),
-                    )
+            sha256 = f"{year:064x}"
+            event = ImportEvent.objects.create(
+                filename=f"r{year - 2018:02}_shinki_levelup.pdf",
+                sha256=sha256,
+                years=str(year),
+                created=per_year,
+                source=f"{sha256[:2]}/{sha256}.pdf",
+                source_public=True,
+            )
+            themes = {
+                number: Theme.objects.create(
+                    fiscal_year=fiscal_year, number=number, name=name
                 )
-            Project.objects.bulk_create(rows, batch_size=2000)
+                for number, name in theme_names.items()
+            }
+            scale = 0.8 + 0.02 * (year - first_year) + rng.uniform(-0.05, 0.05)
+            Project.objects.bulk_create(
+                (
+                    _project(
+                        row,
+                        fiscal_year=fiscal_year,
+                        theme=themes[row.theme_number],
+                        section=sections[(row.department, row.section)],
+                        lineage=lineages[row.no - 1],
+                        event=event,
+                        scale=scale,
+                        renamed=year < renamed.get(row.no, year + 1),
+                        levelup=row.category == LEVELUP,
+                    )
+                    for row in rows
+                ),
+                batch_size=2000,
+            )
     # the planner's statistics, as autovacuum would gather them a minute later
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        database = connection.settings_dict["NAME"]
+        cursor.execute(f"COMMENT ON DATABASE {database} IS '{SEED_MARK}'")
     print(f"seeded {Project.objects.count():,} projects in {years} years")
+
+
+def _project(row, *, scale: float, renamed: bool, levelup: bool, **kw):
+    """One year's row of a generated project, its amounts scaled for the year."""
+    from budgets.models import Project, project_search_text
+
+    def scaled(amount: int | None) -> int | None:
+        return None if amount is None else int(amount * scale)
+
+    name = f"{row.name}（旧）" if renamed else row.name  # before its renaming
+    section = kw["section"]
+    return Project(
+        no=row.no,
+        name=name,
+        category="levelup" if levelup else "new",
+        description=row.description,
+        requested=scaled(row.requested),
+        requested_levelup=scaled(row.requested_levelup),
+        budgeted=scaled(row.budgeted),
+        budgeted_levelup=scaled(row.budgeted_levelup),
+        search_text=project_search_text(
+            name=name,
+            description=row.description,
+            section=section.name,
+            department=section.department.name,
+        ),
+        fiscal_year=kw["fiscal_year"],
+        theme=kw["theme"],
+        section=section,
+        lineage=kw["lineage"],
+        source_event=kw["event"],
+        source_page=1 + (row.no - 1) // 25,
+        source_line=5 + (row.no - 1) % 25,
+    )
 
 
 def forget_cache(url: str, prefix: str) -> None:
@@ -175,7 +242,8 @@ def forget_cache(url: str, prefix: str) -> None:
 
 
 def database_is_seeded(name: str, projects: int) -> bool:
-    """Whether database ``name`` exists and holds ``projects`` projects."""
+    """Whether database ``name`` exists and holds ``projects`` projects, seeded by
+    this version of ``seed``."""
     found = subprocess.run(
         [
             "psql",
@@ -188,7 +256,24 @@ def database_is_seeded(name: str, projects: int) -> bool:
         text=True,
         timeout=60,
     )
-    return found.returncode == 0 and found.stdout.strip() == str(projects)
+    marked = subprocess.run(
+        [
+            "psql",
+            f"{SERVER_URL}/{name}",
+            "-tAq",
+            "-c",
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE datname = current_database()",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return (
+        found.returncode == 0
+        and found.stdout.strip() == str(projects)
+        and marked.stdout.strip() == SEED_MARK
+    )
 
 
 def load_average() -> str:
