@@ -9,7 +9,7 @@ and by their printed labels, never by colour alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
@@ -41,8 +41,6 @@ class Pair:
     label: str
     requested: int
     budgeted: int
-    requested_text: str
-    budgeted_text: str
 
 
 def _n(number: float) -> str:
@@ -115,8 +113,10 @@ def pair_chart(
     description: str,
     requested_label: str,
     budgeted_label: str,
+    amount_text: Callable[[int], str],
 ) -> SafeString:
-    """Return requested (outline) and budgeted (solid) bars side by side per year."""
+    """Return requested (outline) and budgeted (solid) bars side by side per year,
+    the largest amount written above them as ``amount_text`` gives it."""
     legend_height = 26
     plot_top = legend_height + 20
     plot_height = 150
@@ -131,7 +131,7 @@ def pair_chart(
         *_pair_bars(pairs, baseline=baseline, plot_height=plot_height),
     ]
     if pairs:
-        parts.append(_pair_top_value(pairs, y=plot_top - 6))
+        parts.append(_pair_top_value(pairs, amount_text, y=plot_top - 6))
     return _svg(chart_id, height, title, description, "".join(parts))
 
 
@@ -185,19 +185,16 @@ def _pair_bars(pairs: Sequence[Pair], *, baseline: int, plot_height: int) -> lis
     return parts
 
 
-def _pair_top_value(pairs: Sequence[Pair], *, y: int) -> str:
-    """The largest amount's text, above the plot."""
-    top_pair = max(pairs, key=lambda pair: max(pair.requested, pair.budgeted))
-    top_text = (
-        top_pair.requested_text
-        if top_pair.requested >= top_pair.budgeted
-        else top_pair.budgeted_text
-    )
+def _pair_top_value(
+    pairs: Sequence[Pair], amount_text: Callable[[int], str], *, y: int
+) -> str:
+    """The largest amount's text, above the plot (written once, not for every bar)."""
+    largest = max(max(pair.requested, pair.budgeted) for pair in pairs)
     return format_html(
         '<text x="0" y="{y}" fill="{muted}">{text}</text>',
         y=y,
         muted=MUTED,
-        text=top_text,
+        text=amount_text(largest),
     )
 
 

@@ -7,7 +7,7 @@ from budgets.templatetags.budget_charts import history_chart
 
 
 def _pair(label: str, requested: int, budgeted: int) -> charts.Pair:
-    return charts.Pair(label, requested, budgeted, f"{requested}", f"{budgeted}")
+    return charts.Pair(label, requested, budgeted)
 
 
 def _pair_chart(pairs: list[charts.Pair]) -> str:
@@ -18,6 +18,7 @@ def _pair_chart(pairs: list[charts.Pair]) -> str:
         description="d",
         requested_label="要求額",
         budgeted_label="予算額",
+        amount_text=lambda amount: f"{amount:,} 千円",
     )
 
 
@@ -41,6 +42,8 @@ def test_bars_are_drawn_to_scale_requested_outlined_budgeted_solid():
     assert (
         '<text x="295.0" y="214" fill="#1a1a1a" text-anchor="middle">2022</text>'
     ) in svg
+    # the largest amount, written once above the plot
+    assert '<text x="0" y="40" fill="#555555">300 千円</text>' in svg
 
 
 def test_the_history_chart_reads_dict_rows_and_instances_alike():

@@ -76,15 +76,10 @@ def history_chart(
     pairs = [
         charts.Pair(
             label=str(_get(row, year)),
-            requested=requested,
-            budgeted=budgeted,
-            requested_text=approx(requested),
-            budgeted_text=approx(budgeted),
+            requested=_get(row, "requested") or 0,
+            budgeted=_get(row, "budgeted") or 0,
         )
         for row in rows
-        for requested, budgeted in [
-            (_get(row, "requested") or 0, _get(row, "budgeted") or 0)
-        ]
     ]
     description = gettext(
         "%(count)s 年度分の要求額と予算額。同じ数値を下の表に示します。"
@@ -96,6 +91,7 @@ def history_chart(
         description=description,
         requested_label=gettext("要求額"),
         budgeted_label=gettext("予算額"),
+        amount_text=approx,
     )
 
 
