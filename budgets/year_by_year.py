@@ -11,8 +11,9 @@ the oldest first, each ordered by No alone. Within one year the unique index
 One query over every year made SQLite sort all the matching rows in a temporary
 B-tree before the first came out (``EXPLAIN QUERY PLAN``: ``USE TEMP B-TREE FOR ORDER
 BY``). ``benchmarks/downloads.py`` serves each download both ways: at 1,000,000
-projects the list's CSV sent its first byte after 1.46 s in one query, 0.04 s year by
-year, the whole in 16.0 s and 12.9 s (benchmarks/README.md).
+projects the CSVs and the JSON sent their first byte after 1.3-2.7 s in one query,
+0.02-0.10 s year by year, in totals 0.76-1.13 of one query's (two runs,
+benchmarks/README.md).
 
 The years are listed first, in one query, and only those with a matching project
 (an ``EXISTS`` per year, which stops at the first): a filter on one year costs one
