@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -104,7 +105,8 @@ class ImportEvent(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.filename or self.sha256[:12]} ({self.created_at:%Y-%m-%d %H:%M})"
+        made = timezone.localtime(self.created_at)  # as the admin shows its times
+        return f"{self.filename or self.sha256[:12]} ({made:%Y-%m-%d %H:%M})"
 
 
 class ImportedHistory(models.Model):

@@ -269,6 +269,8 @@ def test_5_history_shows_who_changed_what_and_restores_the_version_before(
     latest = rows.first.inner_text()
     assert "clerk" in latest and "変更" in latest
     assert "事業内容" in latest and NEW_DESCRIPTION in latest
+    # amounts as the clerk reads them; an edit has no import record: no "None"
+    assert "3,191,866" in latest and "3,826,938" in latest and "None" not in latest
     screenshot(page, "admin-5-history")
 
     follow(rows.nth(1).locator("td").first.get_by_role("link"))

@@ -113,3 +113,16 @@ def test_totals_add_up_the_seed(fy2021):
     assert totals["new_count"] == 10
     assert totals["levelup_count"] == 22
     assert totals["budgeted"] == 13_573_990
+
+
+def test_an_import_record_names_its_time_as_the_admin_shows_times():
+    from datetime import UTC, datetime
+
+    from budgets.models import ImportEvent
+
+    event = ImportEvent.objects.create(filename="r04.txt", sha256="0" * 64)
+    ImportEvent.objects.filter(pk=event.pk).update(
+        created_at=datetime(2026, 12, 1, 17, 3, tzinfo=UTC)
+    )
+    event.refresh_from_db()
+    assert str(event) == "r04.txt (2026-12-02 02:03)"  # TIME_ZONE Asia/Tokyo
