@@ -61,7 +61,7 @@ def of(
         return Citation(name, kind=kind)
     place = _place(kind, project)
     return Citation(
-        f"{name}{place}",
+        _("%(source)s%(place)s") % {"source": name, "place": place} if place else name,
         url=_url(event, kind, project) if public and linked else None,
         kind=kind,
         page=project.source_page,

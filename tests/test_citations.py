@@ -159,6 +159,15 @@ def test_the_public_page_links_a_public_pdf_at_its_page(client):
     assert b"".join(response.streaming_content) == SEED_PDF
 
 
+def test_an_english_reader_reads_the_citation_with_its_place_apart(client):
+    event = imported(SEED_PDF, "r03.pdf", publish=True)
+
+    page = client.get("/projects/2021/32/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    url = f"/sources/{event.sha256}.pdf#page=2"
+    assert f'Source: <a href="{url}">{PDF_TITLE} (PDF), page 2</a>' in page
+
+
 def test_an_internal_csv_is_cited_by_name_only_and_never_served(client, seed_text):
     event = imported(to_csv(seed_cells(seed_text)), "r03.csv", publish=True)
 
