@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from budgets import columns
+from budgets.exporting import CATEGORY_WORDS
 from budgets.importing.cells import cell_text
 from budgets.models import Project
 from budgets.text import normalise_label
@@ -26,15 +27,15 @@ REQUIRED_COLUMNS = tuple(
 )
 
 # Category spellings (after normalise_label, brackets removed) -> Project.Category.
+# The words the export writes (新規, レベルアップ) and the stored values read back, and
+# the other spellings tables use.
 CATEGORY_SPELLINGS = {
-    "新規": Project.Category.NEW,
+    **{normalise_label(word): category for category, word in CATEGORY_WORDS.items()},
+    **{category.value: category for category in Project.Category},
     "新": Project.Category.NEW,
-    "new": Project.Category.NEW,
-    "レベルアップ": Project.Category.LEVELUP,
     "レベル": Project.Category.LEVELUP,
     "レ": Project.Category.LEVELUP,
     "拡充": Project.Category.LEVELUP,
-    "levelup": Project.Category.LEVELUP,
     "level-up": Project.Category.LEVELUP,
 }
 
