@@ -105,6 +105,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
     # Performance). Set DATABASE_PREPARED_STATEMENTS=false behind a connection pooler
     # in transaction mode (PgBouncer's), which cannot keep them.
     # https://docs.djangoproject.com/en/5.2/ref/databases/#server-side-parameters-binding
+    # config/postgresql tells Django the 65,535 parameters a bound statement holds.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )

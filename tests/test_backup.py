@@ -17,8 +17,8 @@ from django.db import connection
 
 from budgets import opendata
 from budgets.admin_citations import mark_edited
-from budgets.importing import import_table
-from budgets.models import Department, FiscalYear, ImportEvent, Project
+from budgets.importing import bulk, import_table
+from budgets.models import Department, FiscalYear, ImportEvent, Project, ProjectLineage
 from tests.conftest import FIXTURES, SEED
 from tests.tables import project_line, seed_cells, to_text
 
@@ -113,6 +113,29 @@ def test_a_backup_restores_over_itself_with_no_change(seed_text, tmp_path):
     assert report.ok
     assert report.written is False
     assert report.counts()["unchanged"] == 96
+
+
+def test_a_restored_year_rejoins_its_lineages_found_a_batch_at_a_time(
+    seed_text, tmp_path, monkeypatch
+):
+    build_three_years(seed_text)
+    backup = tmp_path / "backup.csv"
+    call_command("export_budget_table", "--backup", "-o", str(backup))
+    lineage_count = ProjectLineage.objects.count()
+    public_ids = {
+        (p.fiscal_year.year, p.no): p.lineage.public_id
+        for p in Project.objects.select_related("fiscal_year", "lineage")
+    }
+    Project.objects.filter(fiscal_year__year=2022).delete()  # the lineages stay
+    monkeypatch.setattr(bulk, "BATCH_SIZE", 10)  # a statement's worth: 4 batches
+
+    assert import_table(backup.read_bytes()).ok
+
+    assert {
+        (p.fiscal_year.year, p.no): p.lineage.public_id
+        for p in Project.objects.select_related("fiscal_year", "lineage")
+    } == public_ids
+    assert ProjectLineage.objects.count() == lineage_count
 
 
 def test_the_open_data_csv_has_no_backup_columns(fy2021, tmp_path):

@@ -151,10 +151,8 @@ def write_links(year_plan, fiscal_year: FiscalYear, writer) -> None:
     if not links:
         return
     ids = dict(
-        Project.objects.filter(
-            fiscal_year=fiscal_year, no__in={no for no, _earlier, _kind in links}
-        ).values_list("no", "id")
-    )
+        Project.objects.filter(fiscal_year=fiscal_year).values_list("no", "id")
+    )  # the year's projects, every one: a statement holds only so many parameters
     writer.create(
         ProjectLink,
         [

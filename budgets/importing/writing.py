@@ -253,24 +253,26 @@ def _stored_lineages(plan: ImportPlan) -> dict[str, int]:
         for row in year_plan.new
         if is_public_id(row.lineage_key)
     }
-    if not keys:
-        return {}
-    return dict(
-        ProjectLineage.objects.filter(public_id__in=keys).values_list("public_id", "id")
-    )
+    lineages: dict[str, int] = {}
+    for batch in bulk.batches(keys, bulk.BATCH_SIZE):  # a statement's parameters
+        lineages.update(
+            ProjectLineage.objects.filter(public_id__in=batch).values_list(
+                "public_id", "id"
+            )
+        )
+    return lineages
 
 
 def _prune(year_plan: YearPlan, writer: _Writer) -> int:
     """Delete the year's projects the table no longer has; return how many."""
     pruned = 0
-    missing = Project.objects.filter(
-        pk__in=[values["id"] for values in year_plan.missing]
-    )
     reason = writer.history["default_change_reason"]
-    for project in missing:  # one by one, so each deletion is in the history
-        project._change_reason = reason
-        project.delete()
-        pruned += 1
+    ids = [values["id"] for values in year_plan.missing]
+    for batch in bulk.batches(ids, bulk.BATCH_SIZE):  # a statement's parameters
+        for project in Project.objects.filter(pk__in=batch):
+            project._change_reason = reason  # one by one: each deletion in history
+            project.delete()
+            pruned += 1
     return pruned
 
 
