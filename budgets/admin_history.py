@@ -1,17 +1,20 @@
 """The admin's history pages: each record's values as a clerk reads them.
 
-simple-history shows a value as Python writes it: 3191866, None. Here an amount has
-its thousands separators and "-" where it does not apply, as on the public pages, and
-a missing reference or reason (an edit made in the admin has no import record) is an
-empty cell. Both the columns of ``history_list_display`` and the 変更内容 (what
-changed, old → new) go through ``shown``.
+simple-history shows a value as Python writes it: 3191866, None, True. Here an amount
+has its thousands separators and "-" where it does not apply, as on the public pages,
+a flag reads はい or いいえ, and a missing reference or reason (an edit made in the
+admin has no import record) is an empty cell. Both the columns of
+``history_list_display`` and the 変更内容 (what changed, old → new) go through
+``shown``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from budgets.amounts import format_thousands
@@ -22,7 +25,11 @@ def shown(field_name: str, value: Any) -> Any:
     """A history record's value of ``field_name`` as the history page shows it."""
     if field_name in AMOUNT_FIELDS:
         return format_thousands(value)
-    return "" if value is None else value
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")  # Django's: はい, いいえ
+    if value is None or (isinstance(value, DeletedObject) and value.pk is None):
+        return ""  # simple-history's stand-in for a reference that was empty
+    return value
 
 
 class ReadableValues(HistoricalRecordContextHelper):
