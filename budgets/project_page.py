@@ -18,13 +18,28 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.urls import get_script_prefix, reverse
 
 from budgets.models import Project
 
-# What the history reads of each year's row, in this order.
+
+class Row(NamedTuple):
+    """What the history reads of each year's row (``VALUES``, in this order)."""
+
+    pk: int
+    no: int
+    name: str
+    requested: int | None
+    budgeted: int | None
+    year: int
+    department_id: int
+    department_name: str
+
+
+# Row's fields as the queryset names them.
 VALUES = (
     "pk",
     "no",
@@ -61,13 +76,13 @@ def history(project: Project) -> list[Year]:
     return _years(project, rows)
 
 
-def lineage_rows(lineage_id: int) -> list[tuple]:
+def lineage_rows(lineage_id: int) -> list[Row]:
     """``Project.objects.published().of_lineage(…).values_list(*VALUES)`` for a
     project of the lineage, from SQL compiled once."""
     sql, params = _lineage_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [lineage_id if p == _SOME_LINEAGE else p for p in params])
-        return cursor.fetchall()
+        return [Row._make(values) for values in cursor.fetchall()]
 
 
 # A lineage id no lineage has: the history's SQL is compiled with it, then run with
@@ -85,44 +100,44 @@ def _lineage_sql(vendor: str) -> tuple[str, tuple]:
     return sql, params
 
 
-def _values_of(project: Project) -> tuple:
+def _values_of(project: Project) -> Row:
     section = project.section
-    return (
-        project.pk,
-        project.no,
-        project.name,
-        project.requested,
-        project.budgeted,
-        project.fiscal_year.year,
-        section.department_id,
-        section.department.name,
+    return Row(
+        pk=project.pk,
+        no=project.no,
+        name=project.name,
+        requested=project.requested,
+        budgeted=project.budgeted,
+        year=project.fiscal_year.year,
+        department_id=section.department_id,
+        department_name=section.department.name,
     )
 
 
-def _years(project: Project, rows: list[tuple]) -> list[Year]:
+def _years(project: Project, rows: list[Row]) -> list[Year]:
     """Each row beside the page's project and the one row of the year before (a
     split or merge has no single one)."""
-    by_year: dict[int, list[tuple]] = {}
+    by_year: dict[int, list[Row]] = {}
     for row in rows:
-        by_year.setdefault(row[5], []).append(row)
+        by_year.setdefault(row.year, []).append(row)
     earlier = dict(zip(list(by_year)[1:], by_year, strict=False))  # oldest first
     department_id = project.section.department_id
     years = []
-    for pk, no, name, requested, budgeted, year, department, department_name in rows:
-        before = by_year.get(earlier.get(year), ())
-        single = len(before) == 1 == len(by_year[year])
+    for row in rows:
+        before = by_year.get(earlier.get(row.year), ())
+        single = len(before) == 1 == len(by_year[row.year])
         years.append(
             Year(
-                year=year,
-                url=_url(year, no),
-                is_current=pk == project.pk,
-                other_name=name if name != project.name else "",
+                year=row.year,
+                url=_url(row.year, row.no),
+                is_current=row.pk == project.pk,
+                other_name=row.name if row.name != project.name else "",
                 other_department=(
-                    department_name if department != department_id else ""
+                    row.department_name if row.department_id != department_id else ""
                 ),
-                requested=requested,
-                budgeted=budgeted,
-                previous_budgeted=before[0][4] if single else None,
+                requested=row.requested,
+                budgeted=row.budgeted,
+                previous_budgeted=before[0].budgeted if single else None,
             )
         )
     return years

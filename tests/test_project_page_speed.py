@@ -72,14 +72,18 @@ def years_that_change(fy2021, seed_text):
 
 
 def test_the_history_sql_compiled_once_answers_as_its_queryset(years_that_change):
+    project_page._lineage_sql.cache_clear()
     sizes = set()
-    for project in Project.objects.select_related("fiscal_year"):
+    projects = list(Project.objects.select_related("fiscal_year"))
+    for project in projects:
         queryset = Project.objects.published().of_lineage(project)
         expected = list(queryset.values_list(*project_page.VALUES))
 
         assert project_page.lineage_rows(project.lineage_id) == expected
         sizes.add(len(expected))
     assert {2, 3} <= sizes  # continued; split in two or merged from two
+    compiled = project_page._lineage_sql.cache_info()
+    assert (compiled.misses, compiled.hits) == (1, len(projects) - 1)
 
 
 def test_a_row_s_link_is_the_project_s_url(years_that_change):
