@@ -21,6 +21,13 @@ query for its rows, as before, plus that one. The price: a filter SQLite answere
 from another index before (one section's projects) now walks each year's rows in
 the order of No, 0.006 s -> 0.08 s for a section of 680 projects among 200,000
 (timed once by hand, not by the benchmark).
+
+What it gives up: one query read one snapshot; here each year is its own, so an
+import that commits while a download is being sent shows in the years not yet read
+(each year whole, before or after it). A transaction would not help on SQLite, where
+the project's transactions take the write lock (``transaction_mode`` IMMEDIATE) and a
+long download would hold off every import. Imports come a few times a year; the
+``/data/`` files, built once per data version, are one snapshot each.
 """
 
 from __future__ import annotations
