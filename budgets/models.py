@@ -105,8 +105,11 @@ class ImportEvent(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
+        name = self.filename or self.sha256[:12]
+        if self.created_at is None:  # not saved yet
+            return name
         made = timezone.localtime(self.created_at)  # as the admin shows its times
-        return f"{self.filename or self.sha256[:12]} ({made:%Y-%m-%d %H:%M})"
+        return f"{name} ({made:%Y-%m-%d %H:%M})"
 
 
 class ImportedHistory(models.Model):

@@ -126,3 +126,4 @@ def test_an_import_record_names_its_time_as_the_admin_shows_times():
     )
     event.refresh_from_db()
     assert str(event) == "r04.txt (2026-12-02 02:03)"  # TIME_ZONE Asia/Tokyo
+    assert str(ImportEvent(filename="r05.txt")) == "r05.txt"  # not saved: no time
