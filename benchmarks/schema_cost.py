@@ -5,17 +5,17 @@ Run from the project root::
     .venv/bin/python benchmarks/schema_cost.py              # 20,000 rows, best of 3
     .venv/bin/python benchmarks/schema_cost.py --rows 100000 --repeat 5
 
-It migrates a fresh SQLite database in a temporary directory (the project's
-pragmas: WAL, ``synchronous=NORMAL``, foreign keys on), gives it the year, themes,
-departments, sections and lineages the rows point at, and times one
-``executemany`` of the city-like rows of ``import_speed.py`` (every column the
-importer writes, the search key included) with its commit:
+It migrates a fresh SQLite database in a temporary directory with the project's
+settings (WAL, ``synchronous=NORMAL``, foreign keys on), gives it the year, themes,
+departments, sections and lineages the rows point at, and times one ``executemany``
+of the city-like rows of ``import_speed.py`` with its commit, every column of the
+project model (the search key included) in the model's own column order:
 
 - into ``budgets_project``: its CHECK constraints, foreign keys, unique (year, No)
   and indexes, as an import meets them;
 - into a table of the same columns without any of them (the baseline).
 
-Each a fresh copy of the table, best of ``--repeat``; the ratio is the first to the
+Each on an emptied table, best of ``--repeat``; the ratio is the first to the
 second. This is the part of the import's gap to the floor of ``import_speed.py``
 that is the schema, not Python (README, Performance, "The yearly import").
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -32,109 +31,87 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_speed import ROOT, generate_rows
-
-COLUMNS = (
-    "no, name, category, description, requested, requested_levelup, budgeted, "
-    "budgeted_levelup, search_text, version, created_at, updated_at, fiscal_year_id, "
-    "lineage_id, section_id, theme_id, source_edited_at, source_event_id, "
-    "source_line, source_page, source_sheet"
-)
+from import_speed import _setup_django, generate_rows
 
 
-def migrated(db: Path) -> None:
-    """Migrate ``db`` with the project's settings."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
+def project_rows(n: int) -> list[dict]:
+    """The rows as the importer writes them: attname -> value, parents created."""
+    from django.utils import timezone
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def project_rows(n: int) -> tuple[list[tuple], int, int]:
-    """The rows' values in COLUMNS' order; the number of sections and themes."""
-    from budgets.models import project_search_text
+    from budgets.models import (
+        Department,
+        FiscalYear,
+        Project,
+        ProjectLineage,
+        Section,
+        Theme,
+        project_search_text,
+    )
 
     rows = generate_rows(n)
-    sections = {(r.department, r.section): i for i, r in enumerate(rows)}
-    section_ids = {key: i for i, key in enumerate(sections, start=1)}
-    themes = sorted({r.theme_number for r in rows})
-    now = "2026-12-01 00:00:00"
-    values = [
-        (
-            r.no,
-            r.name,
-            "new" if r.requested_levelup is None else "levelup",
-            r.description,
-            r.requested,
-            r.requested_levelup,
-            r.budgeted,
-            r.budgeted_levelup,
-            project_search_text(
+    year = FiscalYear.objects.create(year=2021, is_published=True)
+    themes = {
+        number: Theme.objects.create(fiscal_year=year, number=number, name=name).pk
+        for number, name in sorted({(r.theme_number, r.theme_name) for r in rows})
+    }
+    sections = {}
+    for department, section in sorted({(r.department, r.section) for r in rows}):
+        owner, _ = Department.objects.get_or_create(name=department)
+        sections[department, section] = Section.objects.create(
+            department=owner, name=section
+        ).pk
+    lineages = ProjectLineage.objects.bulk_create(ProjectLineage() for _ in rows)
+    now = timezone.now()
+    return [
+        {
+            "fiscal_year_id": year.pk,
+            "theme_id": themes[r.theme_number],
+            "no": r.no,
+            "section_id": sections[r.department, r.section],
+            "name": r.name,
+            "category": Project.Category.NEW
+            if r.requested_levelup is None
+            else Project.Category.LEVELUP,
+            "description": r.description,
+            "requested": r.requested,
+            "requested_levelup": r.requested_levelup,
+            "budgeted": r.budgeted,
+            "budgeted_levelup": r.budgeted_levelup,
+            "lineage_id": lineage.pk,
+            "source_event_id": None,
+            "source_page": None,
+            "source_line": None,
+            "source_sheet": "",
+            "source_edited_at": None,
+            "search_text": project_search_text(
                 name=r.name,
                 description=r.description,
                 section=r.section,
                 department=r.department,
             ),
-            1,
-            now,
-            now,
-            1,
-            r.no,
-            section_ids[(r.department, r.section)],
-            r.theme_number,
-            None,
-            None,
-            None,
-            None,
-            "",
-        )
-        for r in rows
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r, lineage in zip(rows, lineages, strict=True)
     ]
-    return values, len(section_ids), max(themes)
 
 
-def parents(con: sqlite3.Connection, rows: int, sections: int, themes: int) -> None:
-    now = "2026-12-01 00:00:00"
-    con.execute(
-        "INSERT INTO budgets_fiscalyear (id, version, year, title, is_published,"
-        " created_at, updated_at) VALUES (1, 1, 2021, '', 1, ?, ?)",
-        (now, now),
-    )
-    con.execute(
-        "INSERT INTO budgets_department (id, version, name) VALUES (1, 1, '部')"
-    )
-    con.executemany(
-        "INSERT INTO budgets_section (id, version, department_id, name)"
-        " VALUES (?, 1, 1, ?)",
-        [(i, f"課{i}") for i in range(1, sections + 1)],
-    )
-    con.executemany(
-        "INSERT INTO budgets_theme (id, version, fiscal_year_id, number, name)"
-        " VALUES (?, 1, 1, ?, '施策')",
-        [(i, i) for i in range(1, themes + 1)],
-    )
-    con.executemany(
-        "INSERT INTO budgets_projectlineage (id, created_at, public_id)"
-        " VALUES (?, ?, ?)",
-        [(i, now, f"{i:032x}") for i in range(1, rows + 1)],
-    )
-    con.execute("CREATE TABLE plain AS SELECT * FROM budgets_project WHERE 0")
-    con.commit()
+def timed_insert(table: str, columns: list, values: list[tuple]) -> float:
+    """Seconds for one executemany of ``values`` into ``table`` and its commit."""
+    from django.db import connection, transaction
 
-
-def timed_insert(con: sqlite3.Connection, table: str, rows: list[tuple]) -> float:
-    """Seconds for one executemany of ``rows`` into ``table`` and its commit."""
-    con.execute(f"DELETE FROM {table}")
-    con.commit()
-    marks = ", ".join("?" * len(rows[0]))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(table)}")
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(table),
+        ", ".join(quote(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
     started = time.perf_counter()
-    con.executemany(f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks})", rows)
-    con.commit()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, values)
     return time.perf_counter() - started
 
 
@@ -144,18 +121,34 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="schema_cost_") as workdir:
-        db = Path(workdir) / "db.sqlite3"
-        migrated(db)
-        rows, sections, themes = project_rows(args.rows)
-        con = sqlite3.connect(db)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-            con.execute(f"PRAGMA {pragma}")
-        parents(con, args.rows, sections, themes)
+        _setup_django(Path(workdir) / "db.sqlite3")
+        from django.core.management import call_command
+        from django.db import connection
+
+        from budgets.models import Project
+
+        call_command("migrate", verbosity=0)
+        # every column but the id, as the model orders them; a new field fails here
+        fields = [f for f in Project._meta.concrete_fields if not f.primary_key]
+        values = [
+            tuple(
+                connection.ops.adapt_datetimefield_value(row[f.attname])
+                if f.get_internal_type() == "DateTimeField"
+                else row[f.attname]
+                for f in fields
+            )
+            for row in project_rows(args.rows)
+        ]
+        table = Project._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE plain AS SELECT * FROM {table} WHERE 0")
+        columns = [f.column for f in fields]
         best = {
-            table: min(timed_insert(con, table, rows) for _ in range(args.repeat))
-            for table in ("budgets_project", "plain")
+            name: min(timed_insert(name, columns, values) for _ in range(args.repeat))
+            for name in (table, "plain")
         }
-    project, plain = best["budgets_project"], best["plain"]
+        connection.close()
+    project, plain = best[table], best["plain"]
     print(f"{args.rows:,} city-like project rows, one executemany and its commit,")
     print(f"best of {args.repeat}; load average {os.getloadavg()[0]:.2f}")
     print(f"  budgets_project (constraints, foreign keys, indexes) {project:6.3f} s")

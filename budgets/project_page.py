@@ -27,7 +27,7 @@ from budgets.models import Project
 
 
 class Row(NamedTuple):
-    """What the history reads of each year's row (``VALUES``, in this order)."""
+    """What the history reads of each year's row."""
 
     pk: int
     no: int
@@ -39,17 +39,13 @@ class Row(NamedTuple):
     department_name: str
 
 
-# Row's fields as the queryset names them.
-VALUES = (
-    "pk",
-    "no",
-    "name",
-    "requested",
-    "budgeted",
-    "fiscal_year__year",
-    "section__department_id",
-    "section__department__name",
-)
+# Row's fields as the queryset names them, in Row's order.
+_PATHS = {
+    "year": "fiscal_year__year",
+    "department_id": "section__department_id",
+    "department_name": "section__department__name",
+}
+VALUES = tuple(_PATHS.get(name, name) for name in Row._fields)
 
 
 @dataclass(frozen=True, slots=True)

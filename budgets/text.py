@@ -107,9 +107,8 @@ class SearchFold:
     U+3099 composes to が, ᄀ + ᅡ to 가): then it may reorder or compose with the
     character before it. ``neighbourly`` finds those, and every character outside
     the Basic Multilingual Plane; a text without them is keyed by ``table`` (each
-    character's own key) in one ``str.translate``, about a third faster than the
-    definition on a city-like table: benchmarks/import_phases.py, "write: search
-    keys".
+    character's own key) in one ``str.translate``: 0.3 of the definition's time on
+    the names and descriptions of a city-like table (benchmarks/search_keys.py).
     """
 
     table: dict[int, str]
