@@ -10,8 +10,9 @@ One module per kind of record, each name importable from ``budgets.models`` as w
 - ``imports``: ``ImportEvent``, the history every record carries, ``Upload``;
 - ``years``: ``FiscalYear`` and its ``Theme``;
 - ``organisation``: ``Department``, ``Section`` and their successions (組織改正);
-- ``projects``: ``Project``, ``ProjectLineage``, ``ProjectLink`` and the rules of their
-  amounts and search text.
+- ``lineages``: ``ProjectLineage``, the same project over the years;
+- ``projects``: ``Project``, the rules of its amounts and search text, its queries;
+- ``links``: ``ProjectLink``, a yearly project continuing an earlier one.
 """
 
 from budgets.models.base import (
@@ -30,6 +31,8 @@ from budgets.models.imports import (
     history_records,
     source_storage,
 )
+from budgets.models.lineages import ProjectLineage, new_public_id
+from budgets.models.links import ProjectLink, ProjectLinkQuerySet
 from budgets.models.organisation import (
     Department,
     DepartmentQuerySet,
@@ -45,12 +48,8 @@ from budgets.models.projects import (
     SEARCH_TEXT_MAX,
     SEARCH_WORDS_MAX,
     Project,
-    ProjectLineage,
-    ProjectLink,
-    ProjectLinkQuerySet,
     ProjectQuerySet,
     amount_problems,
-    new_public_id,
     project_search_text,
 )
 from budgets.models.years import FiscalYear, FiscalYearQuerySet, Theme, ThemeQuerySet
