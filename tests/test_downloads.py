@@ -23,6 +23,7 @@ from budgets import caching, downloads, opendata, opendata_build
 from budgets.exporting import (
     CATEGORY_WORDS,
     CSV_HEADER,
+    FORMULA_PREFIXES,
     csv_chunks,
     neutralise,
 )
@@ -114,7 +115,7 @@ def reference_xlsx(queryset) -> bytes:
 def reference_text_cell(cell, value: str) -> None:
     cell.value = value
     cell.data_type = "s"
-    if value.startswith(opendata.FORMULA_PREFIXES):
+    if value.startswith(FORMULA_PREFIXES):
         cell.quotePrefix = True
 
 
