@@ -107,11 +107,14 @@ class SearchFold:
     U+3099 composes to が, ᄀ + ᅡ to 가): then it may reorder or compose with the
     character before it. ``neighbourly`` finds those, and every character outside
     the Basic Multilingual Plane; a text without them is keyed by ``table`` (each
-    character's own key) in one ``str.translate``: 0.3 of the definition's time on
+    character's own key) in one ``str.translate``: 0.2 of the definition's time on
     the names and descriptions of a city-like table (benchmarks/search_keys.py).
+    ``table`` is a tuple indexed by code point (a character's key, or its own code
+    where the key is the character itself): ``str.translate`` indexes a tuple in
+    about half the time it looks up a dict.
     """
 
-    table: dict[int, str]
+    table: tuple[int | str, ...]
     neighbourly: re.Pattern
 
 
@@ -129,7 +132,7 @@ def search_fold() -> SearchFold:
         if len(parts) == 2 and not parts[0].startswith("<")
     }
     seconds |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
-    table: dict[int, str] = {}
+    table: list[int | str] = list(range(0x10000))
     neighbourly: list[int] = []
     for code in range(0x10000):
         char = chr(code)
@@ -144,7 +147,7 @@ def search_fold() -> SearchFold:
             if (key := _key_by_definition(char)) != char:
                 table[code] = key
     pattern = f"[{_char_class(neighbourly)}\\U00010000-\\U0010ffff]"
-    return SearchFold(table, re.compile(pattern))
+    return SearchFold(tuple(table), re.compile(pattern))
 
 
 def _key_by_definition(s: str) -> str:
