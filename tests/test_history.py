@@ -105,6 +105,22 @@ def test_the_history_page_shows_amounts_with_thousands_separators(
     assert "None" not in table.get_text()
 
 
+def test_the_history_page_names_a_command_import_as_who_changed_it(
+    django_app, admin_user, fy2021
+):
+    # the seed went in by the command: no user, but not nobody
+    project = Project.objects.get(no=1)
+    history = django_app.get(
+        f"/admin/budgets/project/{project.pk}/history/", user=admin_user
+    )
+    header = [
+        th.get_text(strip=True) for th in history.html.select("#change-history th")
+    ]
+    record = history.html.select_one("#change-history tbody tr")("td")
+    changed_by = record[header.index("変更した人")].get_text(strip=True)
+    assert changed_by == "取り込み（コマンド）"
+
+
 def test_the_history_page_reads_a_flag_in_words(django_app, admin_user, fy2021):
     form = django_app.get(
         f"/admin/budgets/fiscalyear/{fy2021.pk}/change/", user=admin_user
@@ -140,6 +156,13 @@ def test_the_history_list_template_is_simple_history_s_but_for_its_values():
         (
             "{{ record.history_change_reason }}",
             '{{ record.history_change_reason|default_if_none:"" }}',
+        ),
+        (
+            '          {% else %}\n            {% trans "None" %}',
+            "          {% elif record.import_event_id %}\n"
+            "            {% blocktranslate with via=record.import_event.get_via_display"
+            " %}取り込み（{{ via }}）{% endblocktranslate %}\n"
+            '          {% else %}\n            {% trans "None" %}',
         ),
     ]:
         assert upstream.count(theirs) == 1
