@@ -3,6 +3,7 @@
 Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
           [--workers 4] [--connections 20] [--duration 10] [--keep] [--reuse]
           [--random-only] [--repeat N] [--database NAME] [--redis URL]
+          [--miss-cpu ROUNDS]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
@@ -29,7 +30,16 @@ again. Before the first round, 3 s of random pages (not measured) warm every wor
 The machine's load average is printed before and after.
 
 It prints requests per second, p50 and p99 latency and the ratio of each to the
-baseline, as a Markdown table. Every step is bounded in time; only 127.0.0.1 is used.
+baseline, as a Markdown table.
+
+``--miss-cpu ROUNDS`` measures instead what a page the cache has not seen costs the
+worker, the figure to decide between designs on a machine that other work shares
+(wrk's rates move by ±30 % with it): in one process with the server's settings,
+through Django's WSGI handler (no gunicorn, no wrk), ROUNDS rounds of 300 random
+project pages after 100 to warm up, the process's CPU time per page (lowest and
+median round), and the trivial view's.
+
+Every step is bounded in time; only 127.0.0.1 is used.
 """
 
 from __future__ import annotations
@@ -359,11 +369,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of measurements")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--miss-cpu", type=int, metavar="ROUNDS", help="CPU per page, in one process"
+    )
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.seed_only:
         seed(args.projects, args.years)
+        return
+    if args.in_process:
+        measure_miss_cpu(
+            args.miss_cpu, years=args.years, per_year=args.projects // args.years
+        )
         return
 
     wrk = ensure_wrk()
@@ -388,6 +407,16 @@ def main() -> None:
             subprocess.run(migrate, check=True, env=env, timeout=600)
         else:
             build_database(args, env)
+        if args.miss_cpu:
+            subprocess.run(
+                [PYTHON, __file__, "--in-process", *sys.argv[1:]],
+                check=True,
+                env=env,
+                timeout=1800,
+                cwd=ROOT,
+            )
+            print(f"load average after: {load_average()}")
+            return
         port = free_port()
         server = subprocess.Popen(
             [
@@ -495,6 +524,64 @@ def build_database(args: argparse.Namespace, env: dict[str, str]) -> None:
         cwd=ROOT,
     )
     print(f"seed took {time.monotonic() - started:.0f} s")
+
+
+def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> None:
+    """Print the CPU time per request of the trivial view and of random project
+    pages (run in a child process with Django's settings for the server)."""
+    import io
+    import statistics
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    application = WSGIHandler()
+
+    def get(path: str) -> None:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+        }
+        b"".join(application(environ, lambda status, headers, exc_info=None: None))
+
+    def cpu_per_page(paths: list[str]) -> float:
+        started = time.process_time()
+        for path in paths:
+            get(path)
+        return (time.process_time() - started) / len(paths) * 1000
+
+    rng = random.Random(2718)
+    last_year = 2026
+    first_year = last_year - years + 1
+
+    def random_pages(count: int) -> list[str]:
+        return [
+            f"/projects/{rng.randint(first_year, last_year)}/"
+            f"{rng.randint(1, per_year)}/"
+            for _ in range(count)
+        ]
+
+    cpu_per_page(random_pages(100))  # templates loaded, statements prepared
+    trivial = cpu_per_page(["/health/"] * pages)
+    misses = sorted(cpu_per_page(random_pages(pages)) for _ in range(rounds))
+    print(
+        f"CPU per request, {rounds} rounds of {pages} random project pages: "
+        f"lowest {misses[0]:.2f} ms, median {statistics.median(misses):.2f} ms "
+        f"(every round: {', '.join(f'{m:.2f}' for m in misses)}); "
+        f"the trivial view {trivial:.2f} ms"
+    )
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:

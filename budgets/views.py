@@ -169,11 +169,8 @@ class ProjectDetailView(CachedPageMixin, DetailView):
     template_name = "budgets/project_detail.html"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(
-            Project.objects.published().with_related().select_related("source_event"),
-            fiscal_year__year=self.kwargs["year"],
-            no=self.kwargs["no"],
-        )
+        # get_object_or_404(project_page.projects(), …), from SQL compiled once
+        return project_page.project(self.kwargs["year"], self.kwargs["no"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

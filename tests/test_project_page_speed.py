@@ -1,19 +1,25 @@
 """What keeps a project page the cache has not seen cheap (benchmarks/load_pages.py):
-the other years read as plain rows and prepared once (budgets/project_page.py),
-statements PostgreSQL keeps prepared (config/settings.py), one Redis client per
-process."""
+the project and the other years read with SQL compiled once, the history's rows
+written in Python (budgets/project_page.py), statements PostgreSQL keeps prepared
+(config/settings.py), one Redis client per process. Each fast path is checked
+against what it replaces: the project against ``get_object_or_404``, the rows
+against the template's loop they replaced, whole pages byte for byte."""
 
 import pytest
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.db import connection
-from django.urls import clear_script_prefix, set_script_prefix
-from django.utils import translation
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template import engines
+from django.urls import clear_script_prefix, get_script_prefix, set_script_prefix
+from django.utils import timezone, translation
 from django.utils.html import format_html
 
-from budgets import project_page
+from budgets import caching, project_page
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
-from budgets.models import Project
+from budgets.models import FiscalYear, Project
 from budgets.redis_cache import RedisCache
 from budgets.templatetags.budget_format import amount, approx
 from tests import years_that_change as change
@@ -92,13 +98,128 @@ def test_a_row_s_link_is_the_project_s_url(years_that_change):
         set_script_prefix(prefix)
         try:
             for project in projects:
-                year = project.fiscal_year.year
-                assert project_page._url(year, project.no) == (
-                    project.get_absolute_url()
-                )
+                history = project_page.history(project)
+                links = {(row.year, row.url) for row in history}
+                for other in Project.objects.published().of_lineage(project):
+                    url = other.get_absolute_url()
+                    assert (other.fiscal_year.year, url) in links
+                    assert url.startswith(prefix)
         finally:
             clear_script_prefix()
-    assert project_page._url(2021, 1) == "/projects/2021/1/"
+    assert project_page._url_pattern(get_script_prefix()) == "/projects/{year}/{no}/"
+
+
+def _fields(instance) -> list:
+    return [
+        getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    ]
+
+
+def _plain_project(year: int, no: int) -> Project:
+    """What ``project_page.project`` replaces."""
+    return get_object_or_404(project_page.projects(), fiscal_year__year=year, no=no)
+
+
+@pytest.fixture
+def varied(years_that_change, seed_text):
+    """FY2021 and FY2022 with renames, a split and a merge, and what else a page
+    meets: a name and a description to escape, an edit in the admin, a project
+    without a lineage, one without an import, and a draft FY2023."""
+    Project.objects.filter(fiscal_year__year=2021, no=3).update(
+        name='あ & <b>"い"</b>', description="一行目\n<二行目> & 'と'"
+    )
+    uncited = {"source_event": None, "source_page": None, "source_line": None}
+    Project.objects.filter(fiscal_year__year=2022, no=4).update(
+        **uncited, source_edited_at=timezone.now()
+    )
+    Project.objects.filter(fiscal_year__year=2022, no=5).update(lineage=None)
+    Project.objects.filter(fiscal_year__year=2022, no=6).update(**uncited)
+    draft = import_table(seed_text.replace("令和3年度", "令和5年度").encode())
+    assert draft.ok, draft.problems
+    assert not FiscalYear.objects.get(year=2023).is_published
+
+
+def test_the_project_from_compiled_sql_is_what_get_object_or_404_gives(varied):
+    project_page._project_sql.cache_clear()
+    keys = list(Project.objects.values_list("fiscal_year__year", "no"))
+    keys += [(2022, 999), (2020, 1), (32_767, 1), (40_000, 1), (2022, 2**31), (0, 0)]
+    found = set()
+    for year, no in keys:
+        try:
+            expected = _plain_project(year, no)
+        except Http404:
+            with pytest.raises(Http404):
+                project_page.project(year, no)
+            continue
+        project = project_page.project(year, no)
+        found.add(year)
+
+        assert _fields(project) == _fields(expected)
+        for path in project_page.RELATED:
+            ours, theirs = project, expected
+            for name in path.split("__"):
+                ours, theirs = getattr(ours, name), getattr(theirs, name)
+            assert type(ours) is type(theirs)
+            assert theirs is None or _fields(ours) == _fields(theirs), path
+        assert not project.get_deferred_fields() and not project._state.adding
+    assert found == {2021, 2022}  # the draft year's projects have no page
+    compiled = project_page._project_sql.cache_info()
+    # compiled once; not run for a year or a No no column holds (Django's 404)
+    assert (compiled.misses, compiled.hits) == (1, len(keys) - 2 - 1)
+
+
+def test_the_related_objects_are_those_the_queryset_selects():
+    def paths(tree: dict, prefix: str = "") -> list[str]:
+        found = []
+        for name, below in tree.items():
+            found += [prefix + name, *paths(below, f"{prefix}{name}__")]
+        return found
+
+    selected = paths(project_page.projects().query.select_related)
+    assert sorted(project_page.RELATED) == sorted(selected)
+
+
+# The template's loop that ``project_page.history_rows`` replaced, as it was.
+PLAIN_ROWS = """{% load i18n budget_format %}{% for row in history %}
+    <tr><th scope="row">{% if row.is_current %}<span aria-current="page">{{ row.year|era }}</span>{% else %}<a href="{{ row.url }}">{{ row.year|era }}</a>{% endif %}{% if row.other_name %}<br><span class="reading" lang="ja">{% if row.year < project.fiscal_year.year %}{% translate "旧名:" %}{% elif row.year > project.fiscal_year.year %}{% translate "新名:" %}{% else %}{% translate "事業名:" %}{% endif %} {{ row.other_name }}</span>{% endif %}{% if row.other_department %}<br><span class="reading" lang="ja">{% if row.year < project.fiscal_year.year %}{% translate "旧部:" %}{% elif row.year > project.fiscal_year.year %}{% translate "新部:" %}{% else %}{% translate "部:" %}{% endif %} {{ row.other_department }}</span>{% endif %}</th>
+      <td class="num">{{ row.requested|amount }}</td>
+      <td class="num">{{ row.budgeted|amount }}</td>
+      <td class="num">{{ row.budgeted|change:row.previous_budgeted }}</td></tr>
+  {% endfor %}"""  # noqa: E501
+
+
+def _plain_rows(years: list, page_year: int) -> str:
+    project = {"fiscal_year": {"year": page_year}}
+    template = engines["django"].from_string(PLAIN_ROWS)
+    return template.render({"history": years, "project": project})
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_page_is_what_the_plain_path_writes(
+    client, varied, language, monkeypatch
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    keys = list(Project.objects.values_list("fiscal_year__year", "no"))
+    keys += [(2022, 999), (99_999, 1), (2022, 2**40)]
+
+    def pages() -> dict:
+        caching.reset()
+        return {key: client.get(f"/projects/{key[0]}/{key[1]}/") for key in keys}
+
+    fast = pages()
+    with monkeypatch.context() as plain:
+        plain.setattr(project_page, "project", _plain_project)
+        plain.setattr(project_page, "history_rows", _plain_rows)
+        slow = pages()
+
+    shown = [key for key, response in fast.items() if response.status_code == 200]
+    assert len(shown) == Project.objects.published().count() > 60
+    for key, response in fast.items():
+        assert response.status_code == slow[key].status_code, key
+        assert response.content == slow[key].content, key
+    for text in ("旧名:", "新名:", "旧部:", "&lt;b&gt;&quot;い&quot;&lt;/b&gt;"):
+        if language == "ja" or text.startswith("&"):
+            assert any(text in r.content.decode() for r in fast.values()), text
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own")

@@ -28,7 +28,8 @@ def _number(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _english() -> bool:
+def reads_english() -> bool:
+    """Whether the reader reads English (else Japanese)."""
     return (get_language() or "ja").startswith("en")
 
 
@@ -69,7 +70,7 @@ def reading(value: int | None) -> str:
     value = _number(value)
     if value is None:
         return ""
-    return english_reading(value) if _english() else amounts.reading(value)
+    return english_reading(value) if reads_english() else amounts.reading(value)
 
 
 @register.filter
@@ -78,12 +79,22 @@ def approx(value: int | None) -> str:
     value = _number(value)
     if value is None:
         return ""
-    return english_approx(value) if _english() else amounts.approx_reading(value)
+    return _approx(value, english=reads_english())
+
+
+def _approx(value: int, *, english: bool) -> str:
+    return english_approx(value) if english else amounts.approx_reading(value)
 
 
 @register.filter
 def amount(value: int | None) -> SafeString:
     """Return the 千円 figure with its rounded yen reading under it."""
+    return amount_in(value, english=reads_english())
+
+
+def amount_in(value: int | None, *, english: bool) -> SafeString:
+    """``amount`` in English or not: for a table that asks the language once (asking
+    costs more than the cell; budgets.project_page writes forty a page)."""
     value = _number(value)
     if value is None:
         return format_html("{}", amounts.format_thousands(None))
@@ -91,14 +102,19 @@ def amount(value: int | None) -> SafeString:
     # a project page shows forty of these (benchmarks/load_pages.py)
     return mark_safe(
         f"{amounts.format_thousands(value)}"
-        f'<span class="reading">{html.escape(approx(value))}</span>'
+        f'<span class="reading">{html.escape(_approx(value, english=english))}</span>'
     )
 
 
 @register.filter
 def era(year: int) -> str:
     """2021 -> "令和3年度（2021年度）" (English: "FY2021 (Reiwa 3)")."""
-    if _english():
+    return era_in(year, english=reads_english())
+
+
+def era_in(year: int, *, english: bool) -> str:
+    """``era`` in English or not, for a table that asks the language once."""
+    if english:
         return f"FY{year} ({_romanised_era(year)})"
     return eras.dual_label(year)
 
@@ -106,7 +122,7 @@ def era(year: int) -> str:
 @register.filter
 def era_short(year: int) -> str:
     """2021 -> "令和3年度" (English: "FY2021")."""
-    return f"FY{year}" if _english() else eras.era_label(year)
+    return f"FY{year}" if reads_english() else eras.era_label(year)
 
 
 _ROMAN_ERAS = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}
