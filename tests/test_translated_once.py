@@ -1,0 +1,180 @@
+"""Constant {% translate %} tags translated once per language (budgets.translated_once):
+every page the same, byte for byte, as with Django's own cached loader."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.template import Context, Engine
+from django.templatetags.i18n import TranslateNode
+from django.test import override_settings
+from django.utils import translation
+
+from budgets import caching
+from budgets.models import Department, Project
+from budgets.translated_once import TranslatedOnce, is_constant_translation
+
+DJANGO_LOADER = [
+    {
+        **settings.TEMPLATES[0],
+        "OPTIONS": {
+            **settings.TEMPLATES[0]["OPTIONS"],
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+        },
+    }
+]
+
+
+def test_the_site_uses_the_loader():
+    (loader,) = Engine.get_default().template_loaders
+    assert type(loader).__module__ == "budgets.translated_once"
+
+
+def _public_pages() -> list[str]:
+    project = Project.objects.get(fiscal_year__year=2021, no=1)
+    department = Department.objects.order_by("pk").first()
+    return [
+        "/",
+        "/years/2021/",
+        "/projects/",
+        "/projects/?year=2021&category=levelup&sort=-budgeted",
+        "/projects/?q=%E6%94%AF%E6%8F%B4&page=2",
+        "/projects/?year=abc",  # the filter's error
+        project.get_absolute_url(),
+        f"/years/2021/themes/{project.theme.number}/",
+        f"/departments/{department.pk}/",
+        "/data/",
+        "/api/docs/",
+        "/projects/2021/9999/",  # 404
+        "/no-such-page/",
+    ]
+
+
+def _admin_pages() -> list[str]:
+    project = Project.objects.get(fiscal_year__year=2021, no=1)
+    return [
+        "/admin/",
+        "/admin/budgets/project/",
+        "/admin/budgets/project/?q=%E4%BA%8B%E6%A5%AD",
+        f"/admin/budgets/project/{project.pk}/change/",
+        f"/admin/budgets/project/{project.pk}/history/",
+        "/admin/budgets/project/import/",
+        "/admin/budgets/importevent/",
+    ]
+
+
+def test_every_page_in_either_language_is_what_django_s_loader_writes(
+    client, admin_client, fy2021
+):
+    def pages() -> dict:
+        found = {}
+        for language in ("ja", "en", "ja"):  # the same compiled templates for all
+            caching.reset()
+            for reader, paths in (
+                (client, _public_pages()),
+                (admin_client, _admin_pages()),
+            ):
+                reader.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+                for path in paths:
+                    found[language, path] = reader.get(path)
+        return found
+
+    ours = pages()
+    with override_settings(TEMPLATES=DJANGO_LOADER):
+        theirs = pages()
+
+    assert [r.status_code for r in ours.values()].count(200) >= 30
+    for key, response in ours.items():
+        assert response.status_code == theirs[key].status_code, key
+        assert _content(response) == _content(theirs[key]), key
+
+
+def _content(response) -> bytes:
+    """The page, its CSRF token (masked anew for each response) left out."""
+    return CSRF_TOKEN.sub(b'value="-"', response.content)
+
+
+CSRF_TOKEN = re.compile(rb'(?<=name="csrfmiddlewaretoken") value="[^"]*"')
+
+
+I18N = {"i18n": "django.templatetags.i18n"}
+
+
+def _only_node(source: str):
+    (node,) = [
+        node
+        for node in Engine(libraries=I18N).from_string(source).nodelist
+        if not node.token.contents.startswith("load")
+    ]
+    return node
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '{% translate "年度" %}',
+        "{% translate '年度' %}",
+        '{% translate "No" context "project number" %}',
+        '{% translate "年度" noop %}',
+    ],
+)
+def test_a_literal_message_is_constant(tag):
+    assert is_constant_translation(_only_node("{% load i18n %}" + tag))
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% translate message %}",
+        '{% translate "年度"|upper %}',
+        '{% translate "年度" as label %}',  # sets a variable: must run each time
+        '{% translate "No" context which %}',
+        '{% translate "No" context "a"|upper %}',
+    ],
+)
+def test_anything_else_is_left_to_django(tag):
+    node = _only_node("{% load i18n %}" + tag)
+    assert type(node) is TranslateNode
+    assert not is_constant_translation(node)
+
+
+def test_the_text_is_made_for_each_language_and_escaping():
+    template = Engine.get_default().get_template("base.html")
+    node = template.nodelist.get_nodes_by_type(TranslatedOnce)[0]
+    texts = {}
+    for language in ("ja", "en", "ja"):
+        for autoescape in (True, False):
+            with translation.override(language):
+                texts[language, autoescape] = node.render(
+                    Context(autoescape=autoescape)
+                )
+    assert set(node.texts) == {("ja", True), ("ja", False), ("en", True), ("en", False)}
+    assert texts["ja", True] == "港区 新規事業及びレベルアップ事業一覧"
+    assert texts["en", True] != texts["ja", True]
+
+
+def test_a_message_with_markup_is_written_as_django_writes_it():
+    # a literal in a template is safe: Django does not escape it or its translation
+    source = '{% load i18n %}<p>{% translate "a < b & c" %}</p>'
+    engine = Engine(libraries=I18N)
+    expected = engine.from_string(source).render(Context())
+    ours = Engine(
+        libraries=I18N,
+        loaders=[
+            (
+                "budgets.translated_once.Loader",
+                [("django.template.loaders.locmem.Loader", {"page.html": source})],
+            )
+        ],
+    ).get_template("page.html")
+    assert ours.nodelist.get_nodes_by_type(TranslatedOnce)
+    for _ in range(2):
+        assert ours.render(Context()) == expected == "<p>a < b & c</p>"
