@@ -8,9 +8,10 @@ Run from the project root::
 For each size it builds ``import_speed.py``'s city-like text table and, each in a
 subprocess of its own on a fresh copy of one migrated SQLite database:
 
-1. imports it with ``import_table`` (the figure ``import_speed.py`` prints), while
-   an ``execute_wrapper`` records every statement the import sends, with its
-   parameters, as the database received them;
+1. imports it with ``import_table`` (as ``import_speed.py`` does), while an
+   ``execute_wrapper`` records every statement the import sends, with its
+   parameters, as the database received them (the recording is in the time: a
+   list append per statement, 48 for 20,000 rows);
 2. on another fresh copy, runs those same statements with the same parameters in
    one transaction, commit included, and nothing else: no reading, no checking, no
    planning, no search keys, no Python building rows. The database answers exactly
@@ -95,7 +96,10 @@ def child_replay(args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params, many in statements:
-            if sql.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            verb = sql.lstrip().upper()
+            if verb.startswith("ROLLBACK"):
+                raise SystemExit("the import rolled back to a savepoint: no replay")
+            if verb.startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
                 continue  # atomic() makes its own
             if many:
                 cursor.executemany(sql, params)
@@ -132,7 +136,7 @@ def measure(size: int, repeat: int, workdir: Path, template: Path, env) -> dict:
 
     def best(mode: str, key: str) -> dict:
         runs = [
-            _child(mode, _fresh_db(template, workdir, f"{mode}_{n}"), extra, env)
+            _child(mode, _fresh_db(template, workdir, f"{mode}_{size}_{n}"), extra, env)
             for n in range(repeat)
         ]
         return min(runs, key=lambda result: result[key])

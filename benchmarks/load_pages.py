@@ -554,7 +554,14 @@ def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> No
             "wsgi.input": io.BytesIO(),
             "wsgi.errors": sys.stderr,
         }
-        b"".join(application(environ, lambda status, headers, exc_info=None: None))
+        statuses: list[str] = []
+
+        def start_response(status, headers, exc_info=None) -> None:
+            statuses.append(status)
+
+        b"".join(application(environ, start_response))
+        if not statuses[0].startswith("200"):  # a 404 or 500 is not a page's cost
+            raise SystemExit(f"{path}: {statuses[0]}")
 
     def cpu_per_page(paths: list[str]) -> float:
         started = time.process_time()

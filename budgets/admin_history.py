@@ -46,3 +46,12 @@ class BudgetHistoryAdmin(SimpleHistoryAdmin):
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableValues(self.model, historical_record)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        """The records with their import, which every row shows (one query)."""
+        queryset = super().get_history_queryset(
+            request, history_manager, pk_name, object_id
+        )
+        if "import_event" in {f.name for f in history_manager.model._meta.fields}:
+            queryset = queryset.select_related("import_event")
+        return queryset

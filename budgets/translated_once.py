@@ -15,11 +15,16 @@ tests/test_translated_once.py checks the pages byte for byte against Django's lo
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.dispatch import receiver
 from django.template import Node, NodeList
+from django.template.autoreload import reset_loaders
 from django.template.base import Variable
 from django.template.defaulttags import IfNode
 from django.template.loaders import cached
 from django.templatetags.i18n import TranslateNode
+from django.utils.autoreload import file_changed
 from django.utils.translation import get_language
 
 
@@ -89,3 +94,12 @@ def _nodelists(node: Node) -> list[NodeList]:
         for name in node.child_nodelists
         if isinstance(nodelist := getattr(node, name, None), NodeList)
     ]
+
+
+@receiver(file_changed, dispatch_uid="translated_once_catalogue_changed")
+def forget_translations(sender, file_path: Path, **kwargs) -> None:
+    """The development server reloads a changed catalogue (.mo) without a restart:
+    the texts kept for the old one go with the compiled templates. Returns None, so
+    that the server still decides whether to restart."""
+    if Path(file_path).suffix == ".mo":
+        reset_loaders()

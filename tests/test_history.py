@@ -121,6 +121,22 @@ def test_the_history_page_names_a_command_import_as_who_changed_it(
     assert changed_by == "取り込み（コマンド）"
 
 
+def test_the_history_page_reads_every_import_in_one_query(
+    django_app, admin_user, fy2021, django_assert_max_num_queries
+):
+    project = Project.objects.get(no=1)
+    record = project.history.first()
+    for _ in range(5):  # five more records of the command's import
+        record.pk = record.history_id = None
+        record.save()
+    url = f"/admin/budgets/project/{project.pk}/history/"
+    django_app.get(url, user=admin_user)  # the session and the admin's first queries
+    with django_assert_max_num_queries(12) as queries:
+        page = django_app.get(url, user=admin_user)
+    assert page.text.count("取り込み（コマンド）") == 6
+    assert sum("budgets_importevent" in q["sql"] for q in queries.captured_queries) == 1
+
+
 def test_the_history_page_reads_a_flag_in_words(django_app, admin_user, fy2021):
     form = django_app.get(
         f"/admin/budgets/fiscalyear/{fy2021.pk}/change/", user=admin_user

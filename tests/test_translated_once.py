@@ -2,6 +2,7 @@
 every page the same, byte for byte, as with Django's own cached loader."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -9,10 +10,15 @@ from django.template import Context, Engine
 from django.templatetags.i18n import TranslateNode
 from django.test import override_settings
 from django.utils import translation
+from django.utils.autoreload import file_changed
 
 from budgets import caching
 from budgets.models import Department, Project
-from budgets.translated_once import TranslatedOnce, is_constant_translation
+from budgets.translated_once import (
+    TranslatedOnce,
+    forget_translations,
+    is_constant_translation,
+)
 
 DJANGO_LOADER = [
     {
@@ -178,3 +184,16 @@ def test_a_message_with_markup_is_written_as_django_writes_it():
     assert ours.nodelist.get_nodes_by_type(TranslatedOnce)
     for _ in range(2):
         assert ours.render(Context()) == expected == "<p>a < b & c</p>"
+
+
+def test_a_changed_catalogue_drops_the_texts_kept_for_the_old_one():
+    # the development server reloads a changed .mo without a restart
+    (loader,) = Engine.get_default().template_loaders
+    loader.get_template("base.html")
+    file_changed.send(sender=None, file_path=Path("locale/en/LC_MESSAGES/views.py"))
+    assert "base.html" in loader.get_template_cache
+    results = file_changed.send(
+        sender=None, file_path=Path("locale/en/LC_MESSAGES/django.mo")
+    )
+    assert loader.get_template_cache == {}
+    assert (forget_translations, None) in results  # the server still decides
