@@ -1,6 +1,6 @@
 """What keeps a project page the cache has not seen cheap (benchmarks/load_pages.py):
 the project and the other years read with SQL compiled once, the history's rows
-written in Python (budgets/project_page.py), statements PostgreSQL keeps prepared
+written in Python (budgets/project_page/), statements PostgreSQL keeps prepared
 (config/settings.py), one Redis client per process. Each fast path is checked
 against what it replaces: the project against ``get_object_or_404``, the rows
 against the template's loop they replaced, whole pages byte for byte."""
@@ -20,6 +20,7 @@ from budgets import caching, project_page
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
 from budgets.models import FiscalYear, Project
+from budgets.project_page import reading, years
 from budgets.redis_cache import RedisCache
 from budgets.templatetags.budget_format import amount, approx
 from tests import years_that_change as change
@@ -78,7 +79,7 @@ def years_that_change(fy2021, seed_text):
 
 
 def test_the_history_sql_compiled_once_answers_as_its_queryset(years_that_change):
-    project_page._lineage_sql.cache_clear()
+    years._lineage_sql.cache_clear()
     sizes = set()
     projects = list(Project.objects.select_related("fiscal_year"))
     for project in projects:
@@ -88,7 +89,7 @@ def test_the_history_sql_compiled_once_answers_as_its_queryset(years_that_change
         assert project_page.lineage_rows(project.lineage_id) == expected
         sizes.add(len(expected))
     assert {2, 3} <= sizes  # continued; split in two or merged from two
-    compiled = project_page._lineage_sql.cache_info()
+    compiled = years._lineage_sql.cache_info()
     assert (compiled.misses, compiled.hits) == (1, len(projects) - 1)
 
 
@@ -106,7 +107,7 @@ def test_a_row_s_link_is_the_project_s_url(years_that_change):
                     assert url.startswith(prefix)
         finally:
             clear_script_prefix()
-    assert project_page._url_pattern(get_script_prefix()) == "/projects/{year}/{no}/"
+    assert years._url_pattern(get_script_prefix()) == "/projects/{year}/{no}/"
 
 
 def _fields(instance) -> list:
@@ -140,7 +141,7 @@ def varied(years_that_change, seed_text):
 
 
 def test_the_project_from_compiled_sql_is_what_get_object_or_404_gives(varied):
-    project_page._project_sql.cache_clear()
+    reading._project_sql.cache_clear()
     keys = list(Project.objects.values_list("fiscal_year__year", "no"))
     keys += [(2022, 999), (2020, 1), (32_767, 1), (40_000, 1), (2022, 2**31), (0, 0)]
     found = set()
@@ -163,7 +164,7 @@ def test_the_project_from_compiled_sql_is_what_get_object_or_404_gives(varied):
             assert theirs is None or _fields(ours) == _fields(theirs), path
         assert not project.get_deferred_fields() and not project._state.adding
     assert found == {2021, 2022}  # the draft year's projects have no page
-    compiled = project_page._project_sql.cache_info()
+    compiled = reading._project_sql.cache_info()
     # compiled once; not run for a year or a No no column holds (Django's 404)
     assert (compiled.misses, compiled.hits) == (1, len(keys) - 2 - 1)
 
@@ -220,6 +221,24 @@ def test_every_page_is_what_the_plain_path_writes(
     for text in ("旧名:", "新名:", "旧部:", "&lt;b&gt;&quot;い&quot;&lt;/b&gt;"):
         if language == "ja" or text.startswith("&"):
             assert any(text in r.content.decode() for r in fast.values()), text
+
+
+def test_a_word_s_translation_is_written_as_the_template_wrote_it(
+    years_that_change, monkeypatch
+):
+    # a literal's translation is safe in a template: not escaped, even with a quote
+    words = {"旧名:": "Project's old name:", "新名:": "New <name>:", "部:": "A & B:"}
+    catalogue = translation.trans_real.translation("en")._catalog
+    for word, english in words.items():
+        monkeypatch.setitem(catalogue, word, english)
+    compared = set()
+    with translation.override("en"):
+        for project in Project.objects.select_related("fiscal_year"):
+            years = project_page.history(project)
+            rows = project_page.history_rows(years, project.fiscal_year.year)
+            assert rows == _plain_rows(years, project.fiscal_year.year)
+            compared |= {english for english in words.values() if english in rows}
+    assert compared >= {"Project's old name:", "New <name>:"}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own")
