@@ -535,8 +535,11 @@ class Measurement:
         return self.import_cpu_s / self.floor_cpu_s
 
 
-def _child(mode: str, db: Path, extra: list[str], env: dict[str, str]) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--db", str(db), *extra]
+def _child(
+    mode: str, db: Path, extra: list[str], env: dict[str, str], script: str = __file__
+) -> dict:
+    """Run ``script --child mode`` and return the result it prints."""
+    command = [sys.executable, script, "--child", mode, "--db", str(db), *extra]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )

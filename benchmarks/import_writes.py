@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_speed import (
     RESULT_PREFIX,
     ROOT,
+    _child,
     _fresh_db,
     _migrated_template,
     _setup_django,
@@ -112,22 +112,6 @@ def child_replay(args: argparse.Namespace) -> dict:
     return {"replay_s": seconds}
 
 
-def _child(mode: str, db: Path, extra: list[str], env: dict[str, str]) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--db", str(db), *extra]
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    results = [
-        line.removeprefix(RESULT_PREFIX)
-        for line in done.stdout.splitlines()
-        if line.startswith(RESULT_PREFIX)
-    ]
-    if done.returncode != 0 or not results:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"measurement failed: {' '.join(command)}")
-    return json.loads(results[-1])
-
-
 def measure(size: int, repeat: int, workdir: Path, template: Path, env) -> dict:
     source = workdir / f"table_{size}.txt"
     source.write_bytes(to_text(generate_rows(size)))
@@ -136,7 +120,13 @@ def measure(size: int, repeat: int, workdir: Path, template: Path, env) -> dict:
 
     def best(mode: str, key: str) -> dict:
         runs = [
-            _child(mode, _fresh_db(template, workdir, f"{mode}_{size}_{n}"), extra, env)
+            _child(
+                mode,
+                _fresh_db(template, workdir, f"{mode}_{size}_{n}"),
+                extra,
+                env,
+                script=__file__,
+            )
             for n in range(repeat)
         ]
         return min(runs, key=lambda result: result[key])
