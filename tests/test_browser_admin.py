@@ -271,6 +271,8 @@ def test_5_history_shows_who_changed_what_and_restores_the_version_before(
     assert "事業内容" in latest and NEW_DESCRIPTION in latest
     # amounts as the clerk reads them; an edit has no import record: no "None"
     assert "3,191,866" in latest and "3,826,938" in latest and "None" not in latest
+    # the seed went in by the command: no user, but not nobody
+    assert "取り込み（コマンド）" in rows.nth(1).inner_text()
     screenshot(page, "admin-5-history")
 
     follow(rows.nth(1).locator("td").first.get_by_role("link"))
