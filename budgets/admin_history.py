@@ -48,10 +48,9 @@ class BudgetHistoryAdmin(SimpleHistoryAdmin):
         return ReadableValues(self.model, historical_record)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
-        """The records with their import, which every row shows (one query)."""
+        """The records with their import (every history record has the field:
+        ``models.history_records``), which every row shows: one query."""
         queryset = super().get_history_queryset(
             request, history_manager, pk_name, object_id
         )
-        if "import_event" in {f.name for f in history_manager.model._meta.fields}:
-            queryset = queryset.select_related("import_event")
-        return queryset
+        return queryset.select_related("import_event")

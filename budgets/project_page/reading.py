@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from budgets.models import Project, ProjectQuerySet
+from budgets.models import FiscalYear, Project, ProjectQuerySet
 
 
 def projects() -> ProjectQuerySet:
@@ -26,7 +27,7 @@ RELATED = ("fiscal_year", "theme", "section", "section__department", "source_eve
 def project(year: int, no: int) -> Project:
     """``get_object_or_404(projects(), fiscal_year__year=year, no=no)``, from SQL
     compiled once: the project and its related objects as model instances."""
-    if year > _SMALLINT_MAX or no > _INTEGER_MAX:  # no column holds it: Django's 404
+    if year > _YEAR_MAX or no > _NO_MAX:  # no column holds it: Django's 404
         return get_object_or_404(projects(), fiscal_year__year=year, no=no)
     sql, params = _project_sql(connection.vendor)
     page = {_SOME_YEAR: year, _SOME_NO: no}
@@ -39,10 +40,17 @@ def project(year: int, no: int) -> Project:
     return _instances(row)
 
 
-# A year and a No no project has, that the columns hold (smallint, integer): the
-# project's SQL is compiled with them, then run with the page's in their place.
+def _column_max(model: type[Model], name: str) -> int:
+    """The largest number the column of ``model.name`` holds, on every database."""
+    kind = model._meta.get_field(name).get_internal_type()
+    return BaseDatabaseOperations.integer_field_ranges[kind][1]
+
+
+_YEAR_MAX = _column_max(FiscalYear, "year")
+_NO_MAX = _column_max(Project, "no")
+# A year and a No no project has, that the columns hold: the project's SQL is
+# compiled with them, then run with the page's in their place.
 _SOME_YEAR, _SOME_NO = 32_109, 2_718_281
-_SMALLINT_MAX, _INTEGER_MAX = 32_767, 2_147_483_647
 
 
 def _models() -> list[tuple[str, type[Model]]]:
