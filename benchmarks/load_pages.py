@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
           [--workers 4] [--connections 20] [--duration 10] [--keep] [--reuse]
           [--random-only] [--repeat N] [--database NAME] [--redis URL]
-          [--miss-cpu ROUNDS]
+          [--miss-cpu ROUNDS] [--miss-instructions PAGES]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
@@ -37,7 +37,10 @@ worker, the figure to decide between designs on a machine that other work shares
 (wrk's rates move by ±30 % with it): in one process with the server's settings,
 through Django's WSGI handler (no gunicorn, no wrk), ROUNDS rounds of 300 random
 project pages after 100 to warm up, the process's CPU time per page (lowest and
-median round), and the trivial view's.
+median round), and the trivial view's. ``--miss-instructions PAGES`` counts instead
+the instructions of PAGES random project pages and PAGES trivial views with
+valgrind's callgrind (each in a child of its own, less a child that only warms up),
+which other work on the machine does not move.
 
 Every step is bounded in time; only 127.0.0.1 is used.
 """
@@ -373,16 +376,25 @@ def main() -> None:
         "--miss-cpu", type=int, metavar="ROUNDS", help="CPU per page, in one process"
     )
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--miss-instructions",
+        type=int,
+        metavar="PAGES",
+        help="instructions per page, counted by valgrind",
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.seed_only:
         seed(args.projects, args.years)
         return
     if args.in_process:
-        measure_miss_cpu(
-            args.miss_cpu, years=args.years, per_year=args.projects // args.years
-        )
+        shape = {"years": args.years, "per_year": args.projects // args.years}
+        if args.serve:
+            serve_pages(args.serve, args.miss_instructions, **shape)
+        else:
+            measure_miss_cpu(args.miss_cpu, **shape)
         return
 
     wrk = ensure_wrk()
@@ -407,6 +419,10 @@ def main() -> None:
             subprocess.run(migrate, check=True, env=env, timeout=600)
         else:
             build_database(args, env)
+        if args.miss_instructions:
+            measure_miss_instructions(args.miss_instructions, env)
+            print(f"load average after: {load_average()}")
+            return
         if args.miss_cpu:
             subprocess.run(
                 [PYTHON, __file__, "--in-process", *sys.argv[1:]],
@@ -526,22 +542,26 @@ def build_database(args: argparse.Namespace, env: dict[str, str]) -> None:
     print(f"seed took {time.monotonic() - started:.0f} s")
 
 
-def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> None:
-    """Print the CPU time per request of the trivial view and of random project
-    pages (run in a child process with Django's settings for the server)."""
-    import io
-    import statistics
-    import warnings
+class InProcess:
+    """Django's WSGI handler with the server's settings, no gunicorn and no wrk:
+    the random project pages of a fixed seed and the trivial view, one by one."""
 
-    import django
+    def __init__(self, *, years: int, per_year: int) -> None:
+        import warnings
 
-    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic
-    django.setup()
-    from django.core.handlers.wsgi import WSGIHandler
+        import django
 
-    application = WSGIHandler()
+        warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic
+        django.setup()
+        from django.core.handlers.wsgi import WSGIHandler
 
-    def get(path: str) -> None:
+        self.application = WSGIHandler()
+        self.rng = random.Random(2718)
+        self.last_year, self.years, self.per_year = 2026, years, per_year
+
+    def get(self, path: str) -> None:
+        import io
+
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
@@ -559,35 +579,97 @@ def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> No
         def start_response(status, headers, exc_info=None) -> None:
             statuses.append(status)
 
-        b"".join(application(environ, start_response))
+        b"".join(self.application(environ, start_response))
         if not statuses[0].startswith("200"):  # a 404 or 500 is not a page's cost
             raise SystemExit(f"{path}: {statuses[0]}")
 
-    def cpu_per_page(paths: list[str]) -> float:
-        started = time.process_time()
-        for path in paths:
-            get(path)
-        return (time.process_time() - started) / len(paths) * 1000
-
-    rng = random.Random(2718)
-    last_year = 2026
-    first_year = last_year - years + 1
-
-    def random_pages(count: int) -> list[str]:
+    def random_pages(self, count: int) -> list[str]:
+        first_year = self.last_year - self.years + 1
         return [
-            f"/projects/{rng.randint(first_year, last_year)}/"
-            f"{rng.randint(1, per_year)}/"
+            f"/projects/{self.rng.randint(first_year, self.last_year)}/"
+            f"{self.rng.randint(1, self.per_year)}/"
             for _ in range(count)
         ]
 
-    cpu_per_page(random_pages(100))  # templates loaded, statements prepared
-    trivial = cpu_per_page(["/health/"] * pages)
-    misses = sorted(cpu_per_page(random_pages(pages)) for _ in range(rounds))
+    def pages(self, kind: str, count: int) -> list[str]:
+        return self.random_pages(count) if kind == "random" else ["/health/"] * count
+
+    def warm_up(self) -> None:
+        for path in self.random_pages(100):  # templates loaded, statements prepared
+            self.get(path)
+
+    def cpu_per_page(self, paths: list[str]) -> float:
+        started = time.process_time()
+        for path in paths:
+            self.get(path)
+        return (time.process_time() - started) / len(paths) * 1000
+
+
+def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> None:
+    """Print the CPU time per request of the trivial view and of random project
+    pages (run in a child process with Django's settings for the server)."""
+    import statistics
+
+    server = InProcess(years=years, per_year=per_year)
+    server.warm_up()
+    trivial = server.cpu_per_page(server.pages("trivial", pages))
+    misses = sorted(
+        server.cpu_per_page(server.pages("random", pages)) for _ in range(rounds)
+    )
     print(
         f"CPU per request, {rounds} rounds of {pages} random project pages: "
         f"lowest {misses[0]:.2f} ms, median {statistics.median(misses):.2f} ms "
         f"(every round: {', '.join(f'{m:.2f}' for m in misses)}); "
         f"the trivial view {trivial:.2f} ms"
+    )
+
+
+def serve_pages(kind: str, count: int, *, years: int, per_year: int) -> None:
+    """Warm up, then serve ``count`` pages of ``kind`` (none, random, trivial)."""
+    server = InProcess(years=years, per_year=per_year)
+    server.warm_up()
+    for path in server.pages(kind, count) if kind != "none" else []:
+        server.get(path)
+
+
+def measure_miss_instructions(pages: int, env: dict[str, str]) -> None:
+    """Print the instructions per request of random project pages and of the
+    trivial view: valgrind's callgrind counts a child that warms up and serves
+    ``pages`` of each, less one that only warms up. Other work on the machine does
+    not move the count."""
+    counts = {}
+    for kind in ("none", "random", "trivial"):
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            PYTHON,
+            __file__,
+            "--in-process",
+            "--serve",
+            kind,
+            *sys.argv[1:],
+        ]
+        own_cache = {**env, "CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-{kind}"}
+        done = subprocess.run(  # each its own cache: every page a miss
+            command,
+            env=own_cache,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or found is None:
+            raise SystemExit(f"callgrind failed:\n{done.stderr[-2000:]}")
+        counts[kind] = int(found.group(1))
+    random_page, trivial = (
+        (counts[kind] - counts["none"]) / pages for kind in ("random", "trivial")
+    )
+    print(
+        f"instructions per request, {pages} pages after 100 to warm up: random "
+        f"project pages {random_page / 1e6:.2f} million, the trivial view "
+        f"{trivial / 1e6:.2f} million ({random_page / trivial:.1f}x)"
     )
 
 
