@@ -67,11 +67,12 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "OPTIONS": {
-            # Django's cached loader, constant {% translate %} tags translated once
-            # per language (budgets/translated_once.py; benchmarks/LOAD.md)
+            # Django's cached loader, constant {% translate %}, {% url %} and
+            # {% static %} tags rendered once (budgets/rendered_once.py;
+            # benchmarks/LOAD.md)
             "loaders": [
                 (
-                    "budgets.translated_once.Loader",
+                    "budgets.rendered_once.Loader",
                     [
                         "django.template.loaders.filesystem.Loader",
                         "django.template.loaders.app_directories.Loader",

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from budgets import amounts, eras
@@ -98,9 +98,10 @@ def amount_in(value: int | None, *, english: bool) -> SafeString:
     value = _number(value)
     if value is None:
         return format_html("{}", amounts.format_thousands(None))
-    # an f-string, not format_html (which escapes every argument, the number too):
-    # a project page shows forty of these (benchmarks/load_pages.py)
-    return mark_safe(
+    # an f-string, not format_html (which escapes every argument, the number too),
+    # marked safe by SafeString itself, not mark_safe (which first looks for lazy
+    # arguments): a project page shows forty of these (benchmarks/load_pages.py)
+    return SafeString(
         f"{amounts.format_thousands(value)}"
         f'<span class="reading">{html.escape(_approx(value, english=english))}</span>'
     )

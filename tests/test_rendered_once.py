@@ -1,21 +1,25 @@
-"""Constant {% translate %} tags translated once per language (budgets.translated_once):
-every page the same, byte for byte, as with Django's own cached loader."""
+"""Constant tags rendered once (budgets.rendered_once): every page the same, byte for
+byte, as with Django's own cached loader."""
 
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.template import Context, Engine
+from django.template import Context, Engine, NodeList
+from django.template.defaulttags import URLNode
+from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import TranslateNode
 from django.test import override_settings
+from django.urls import set_script_prefix
 from django.utils import translation
 from django.utils.autoreload import file_changed
 
 from budgets import caching
 from budgets.models import Department, Project
-from budgets.translated_once import (
-    TranslatedOnce,
+from budgets.rendered_once import (
+    FoundOnce,
+    RenderedOnce,
     forget_translations,
     is_constant_translation,
 )
@@ -41,7 +45,7 @@ DJANGO_LOADER = [
 
 def test_the_site_uses_the_loader():
     (loader,) = Engine.get_default().template_loaders
-    assert type(loader).__module__ == "budgets.translated_once"
+    assert type(loader).__module__ == "budgets.rendered_once"
 
 
 def _public_pages() -> list[str]:
@@ -114,6 +118,15 @@ CSRF_TOKEN = re.compile(rb'(?<=name="csrfmiddlewaretoken") value="[^"]*"')
 I18N = {"i18n": "django.templatetags.i18n"}
 
 
+def _kept(template, node_type) -> list[RenderedOnce]:
+    """The tags of ``node_type`` that ``template`` renders once."""
+    return [
+        node
+        for node in template.nodelist.get_nodes_by_type(RenderedOnce)
+        if type(node.node) is node_type
+    ]
+
+
 def _only_node(source: str):
     (node,) = [
         node
@@ -154,7 +167,7 @@ def test_anything_else_is_left_to_django(tag):
 
 def test_the_text_is_made_for_each_language_and_escaping():
     template = Engine.get_default().get_template("base.html")
-    node = template.nodelist.get_nodes_by_type(TranslatedOnce)[0]
+    node = _kept(template, TranslateNode)[0]
     texts = {}
     for language in ("ja", "en", "ja"):
         for autoescape in (True, False):
@@ -162,7 +175,7 @@ def test_the_text_is_made_for_each_language_and_escaping():
                 texts[language, autoescape] = node.render(
                     Context(autoescape=autoescape)
                 )
-    assert set(node.texts) == {("ja", True), ("ja", False), ("en", True), ("en", False)}
+    assert set(node.kept) == {("ja", True), ("ja", False), ("en", True), ("en", False)}
     assert texts["ja", True] == "港区 新規事業及びレベルアップ事業一覧"
     assert texts["en", True] != texts["ja", True]
 
@@ -176,12 +189,12 @@ def test_a_message_with_markup_is_written_as_django_writes_it():
         libraries=I18N,
         loaders=[
             (
-                "budgets.translated_once.Loader",
+                "budgets.rendered_once.Loader",
                 [("django.template.loaders.locmem.Loader", {"page.html": source})],
             )
         ],
     ).get_template("page.html")
-    assert ours.nodelist.get_nodes_by_type(TranslatedOnce)
+    assert _kept(ours, TranslateNode)
     for _ in range(2):
         assert ours.render(Context()) == expected == "<p>a < b & c</p>"
 
@@ -197,3 +210,77 @@ def test_a_changed_catalogue_drops_the_texts_kept_for_the_old_one():
     )
     assert loader.get_template_cache == {}
     assert (forget_translations, None) in results  # the server still decides
+
+
+def _kept_tags(source: str) -> list[str]:
+    """The tags of ``source`` that the site's loader renders once."""
+    engine = Engine(
+        libraries={**I18N, "static": "django.templatetags.static"},
+        loaders=[
+            (
+                "budgets.rendered_once.Loader",
+                [("django.template.loaders.locmem.Loader", {"page.html": source})],
+            )
+        ],
+    )
+    template = engine.get_template("page.html")
+    return [
+        node.token.contents
+        for node in template.nodelist.get_nodes_by_type(RenderedOnce)
+    ]
+
+
+def test_a_url_or_static_file_of_a_literal_name_is_rendered_once():
+    source = (
+        "{% load static %}{% url 'budgets:home' %}"
+        "{% url 'budgets:project_list' as list_url %}{{ list_url }}"
+        "{% url 'budgets:theme' 2021 1 %}{% url 'budgets:language' code %}"
+        "{% url view_name %}{% url 'budgets:home'|lower %}"
+        "{% static 'budgets/site.css' %}{% static path %}"
+    )
+    assert _kept_tags(source) == [
+        "url 'budgets:home'",
+        "url 'budgets:project_list' as list_url",
+        "static 'budgets/site.css'",
+    ]
+
+
+def test_a_kept_url_follows_where_the_site_is_served_from():
+    template = Engine.get_default().get_template("base.html")
+    assert _kept(template, URLNode)
+    pages = {}
+    try:
+        for prefix in ("/", "/minato/", "/"):
+            set_script_prefix(prefix)
+            pages[prefix] = template.render(Context())
+    finally:
+        set_script_prefix("/")
+    assert 'href="/minato/projects/"' in pages["/minato/"]
+    assert 'href="/projects/"' in pages["/"]
+    assert "/minato/" not in pages["/"]
+
+
+def test_a_kept_url_sets_its_variable_at_every_render():
+    template = Engine.get_default().get_template("budgets/project_detail.html")
+    (list_url,) = [node for node in _kept(template, URLNode) if node.variable]
+    for _ in range(2):
+        context = Context()
+        assert list_url.render(context) == ""
+        assert context["list_url"] == "/projects/"
+
+
+def test_a_kept_static_file_follows_a_changed_setting():
+    with override_settings(STATIC_URL="/assets/"):
+        page = Engine.get_default().get_template("base.html").render(Context())
+        assert 'href="/assets/budgets/site.css"' in page
+    page = Engine.get_default().get_template("base.html").render(Context())
+    assert f'href="{settings.STATIC_URL}budgets/site.css"' in page
+
+
+def test_a_compiled_template_finds_its_blocks_once():
+    template = Engine.get_default().get_template("base.html")
+    assert type(template.nodelist) is FoundOnce
+    blocks = template.nodelist.get_nodes_by_type(BlockNode)
+    assert template.nodelist.get_nodes_by_type(BlockNode) is blocks
+    assert blocks == NodeList.get_nodes_by_type(template.nodelist, BlockNode)
+    assert {block.name for block in blocks} == {"title", "head", "content"}
