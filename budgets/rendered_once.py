@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import Context, Node, NodeList
@@ -104,7 +105,8 @@ def _by_url_conf(context: Context) -> Hashable:
     return (
         get_language(),
         get_script_prefix(),
-        get_urlconf(),
+        # a request's URL conf, else the setting (a test may set it without a signal)
+        get_urlconf() or settings.ROOT_URLCONF,
         _current_app(context),
         context.autoescape,
     )
@@ -188,8 +190,8 @@ def forget_translations(sender, file_path: Path, **kwargs) -> None:
         reset_loaders()
 
 
-# Settings the kept URLs were made with (a test may change them)
-_URL_SETTINGS = {
+# Settings the kept texts were made with (a test may change them)
+KEPT_FROM_SETTINGS = {
     "ROOT_URLCONF",
     "FORCE_SCRIPT_NAME",
     "STATIC_URL",
@@ -197,12 +199,16 @@ _URL_SETTINGS = {
     "STATIC_ROOT",
     "DEBUG",  # the manifest storage gives unhashed names in debug
     "INSTALLED_APPS",
+    "LOCALE_PATHS",
+    "LANGUAGES",
+    "LANGUAGE_CODE",
+    "USE_I18N",
 }
 
 
 @receiver(setting_changed, dispatch_uid="rendered_once_setting_changed")
-def forget_urls(sender, setting: str, **kwargs) -> None:
-    """A changed setting that URLs are made from drops the kept texts, with the
+def forget_kept_texts(sender, setting: str, **kwargs) -> None:
+    """A changed setting that the kept texts are made from drops them, with the
     compiled templates."""
-    if setting in _URL_SETTINGS:
+    if setting in KEPT_FROM_SETTINGS:
         reset_loaders()

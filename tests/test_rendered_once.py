@@ -11,13 +11,14 @@ from django.template.defaulttags import URLNode
 from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import TranslateNode
 from django.test import override_settings
-from django.urls import set_script_prefix
+from django.urls import clear_url_caches, set_script_prefix
 from django.utils import translation
 from django.utils.autoreload import file_changed
 
 from budgets import caching
 from budgets.models import Department, Project
 from budgets.rendered_once import (
+    KEPT_FROM_SETTINGS,
     FoundOnce,
     RenderedOnce,
     forget_translations,
@@ -284,3 +285,30 @@ def test_a_compiled_template_finds_its_blocks_once():
     assert template.nodelist.get_nodes_by_type(BlockNode) is blocks
     assert blocks == NodeList.get_nodes_by_type(template.nodelist, BlockNode)
     assert {block.name for block in blocks} == {"title", "head", "content"}
+
+
+def test_a_kept_url_follows_a_url_conf_set_without_a_signal(monkeypatch):
+    # pytest-django's @pytest.mark.urls sets ROOT_URLCONF so: no setting_changed
+    source = {"page.html": "{% url 'budgets:home' %}"}
+    locmem = ("django.template.loaders.locmem.Loader", source)
+    engine = Engine(loaders=[("budgets.rendered_once.Loader", [locmem])])
+    page = engine.get_template("page.html")
+    assert _kept_tags(source["page.html"]) == ["url 'budgets:home'"]
+    assert page.render(Context()) == "/"
+    monkeypatch.setattr(settings, "ROOT_URLCONF", "tests.urls_elsewhere")
+    clear_url_caches()
+    try:
+        assert page.render(Context()) == "/elsewhere/"
+    finally:
+        monkeypatch.undo()
+        clear_url_caches()
+    assert page.render(Context()) == "/"
+
+
+@pytest.mark.parametrize("setting", sorted(KEPT_FROM_SETTINGS))
+def test_a_changed_setting_the_texts_are_made_from_drops_them(setting):
+    Engine.get_default().get_template("base.html")
+    with override_settings(**{setting: getattr(settings, setting)}):
+        # Django makes its engines anew for some (DEBUG, INSTALLED_APPS)
+        (loader,) = Engine.get_default().template_loaders
+        assert loader.get_template_cache == {}
