@@ -190,15 +190,15 @@ def forget_translations(sender, file_path: Path, **kwargs) -> None:
         reset_loaders()
 
 
-# Settings the kept texts were made with (a test may change them)
+# Settings the kept texts were made with (a test may change them). Not DEBUG (the
+# manifest storage gives unhashed names in debug) nor INSTALLED_APPS: for those
+# Django makes its template engines anew itself (django.test.signals).
 KEPT_FROM_SETTINGS = {
     "ROOT_URLCONF",
     "FORCE_SCRIPT_NAME",
     "STATIC_URL",
     "STORAGES",
     "STATIC_ROOT",
-    "DEBUG",  # the manifest storage gives unhashed names in debug
-    "INSTALLED_APPS",
     "LOCALE_PATHS",
     "LANGUAGES",
     "LANGUAGE_CODE",

@@ -307,8 +307,14 @@ def test_a_kept_url_follows_a_url_conf_set_without_a_signal(monkeypatch):
 
 @pytest.mark.parametrize("setting", sorted(KEPT_FROM_SETTINGS))
 def test_a_changed_setting_the_texts_are_made_from_drops_them(setting):
-    Engine.get_default().get_template("base.html")
+    (loader,) = Engine.get_default().template_loaders
+    loader.get_template("base.html")
     with override_settings(**{setting: getattr(settings, setting)}):
-        # Django makes its engines anew for some (DEBUG, INSTALLED_APPS)
-        (loader,) = Engine.get_default().template_loaders
         assert loader.get_template_cache == {}
+
+
+@pytest.mark.parametrize("setting", ["DEBUG", "INSTALLED_APPS"])
+def test_django_makes_its_engines_anew_for_the_others(setting):
+    engine = Engine.get_default()
+    with override_settings(**{setting: getattr(settings, setting)}):
+        assert Engine.get_default() is not engine
