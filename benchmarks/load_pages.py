@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
           [--workers 4] [--connections 20] [--duration 10] [--keep] [--reuse]
           [--random-only] [--repeat N] [--database NAME] [--redis URL]
-          [--miss-cpu ROUNDS] [--miss-instructions PAGES]
+          [--miss-cpu ROUNDS] [--miss-instructions PAGES] [--miss-parts PAGES]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
@@ -40,7 +40,11 @@ project pages after 100 to warm up, the process's CPU time per page (lowest and
 median round), and the trivial view's. ``--miss-instructions PAGES`` counts instead
 the instructions of PAGES random project pages and PAGES trivial views with
 valgrind's callgrind (each in a child of its own, less a child that only warms up),
-which other work on the machine does not move.
+which other work on the machine does not move. ``--miss-parts PAGES`` prints instead,
+in one process, where the CPU of PAGES random project pages goes (the template, the
+project's read, the history, the citation, the cache's get and set, the whole
+request, each timed around the function that does it) and what the cyclic garbage
+collector's collections cost, by generation.
 
 Every step is bounded in time; only 127.0.0.1 is used.
 """
@@ -382,6 +386,12 @@ def main() -> None:
         metavar="PAGES",
         help="instructions per page, counted by valgrind",
     )
+    parser.add_argument(
+        "--miss-parts",
+        type=int,
+        metavar="PAGES",
+        help="CPU per page by part, and the garbage collector's, in one process",
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -393,6 +403,8 @@ def main() -> None:
         shape = {"years": args.years, "per_year": args.projects // args.years}
         if args.serve:
             serve_pages(args.serve, args.miss_instructions, **shape)
+        elif args.miss_parts:
+            measure_miss_parts(args.miss_parts, **shape)
         else:
             measure_miss_cpu(args.miss_cpu, **shape)
         return
@@ -423,7 +435,7 @@ def main() -> None:
             measure_miss_instructions(args.miss_instructions, env)
             print(f"load average after: {load_average()}")
             return
-        if args.miss_cpu:
+        if args.miss_cpu or args.miss_parts:
             subprocess.run(
                 [PYTHON, __file__, "--in-process", *sys.argv[1:]],
                 check=True,
@@ -622,6 +634,77 @@ def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> No
         f"(every round: {', '.join(f'{m:.2f}' for m in misses)}); "
         f"the trivial view {trivial:.2f} ms"
     )
+
+
+def measure_miss_parts(pages: int, *, years: int, per_year: int) -> None:
+    """Print where a random project page's CPU goes, each part timed around the
+    function that does it (in one process, after the warm-up), and what the cyclic
+    garbage collector's collections cost a page, by generation."""
+    import gc
+    from collections import Counter
+    from functools import wraps
+
+    server = InProcess(years=years, per_year=per_year)
+    from django.core.cache import cache
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.template.response import SimpleTemplateResponse
+
+    from budgets import citations, project_page, views
+
+    spent: Counter[str] = Counter()
+
+    def timed(owner, name: str, part: str) -> None:
+        function = getattr(owner, name)
+
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[part] += time.process_time() - started
+
+        setattr(owner, name, wrapper)
+
+    backend = type(cache._connections[cache._alias])
+    for owner, name, part in (
+        (WSGIHandler, "__call__", "the whole request"),
+        (SimpleTemplateResponse, "render", "the template"),
+        (views.ProjectDetailView, "get_object", "the project's read"),
+        (project_page, "history", "the history's read"),
+        (citations, "of", "the citation"),
+        (backend, "get", "the cache's get (a miss)"),
+        (backend, "set", "the cache's set"),
+    ):
+        timed(owner, name, part)
+    collections: Counter[int] = Counter()
+    collecting: Counter[int] = Counter()
+    started_at: list[float] = []
+
+    def on_collection(phase: str, info: dict) -> None:
+        if phase == "start":
+            started_at.append(time.perf_counter())
+        else:
+            collections[info["generation"]] += 1
+            collecting[info["generation"]] += time.perf_counter() - started_at.pop()
+
+    server.warm_up()
+    spent.clear()
+    gc.callbacks.append(on_collection)
+    for path in server.random_pages(pages):
+        server.get(path)
+    gc.callbacks.remove(on_collection)
+    print(f"CPU per page, {pages} random project pages after 100 to warm up:")
+    for part, seconds in spent.most_common():
+        print(f"  {part}: {seconds / pages * 1000:.2f} ms")
+    print(f"the garbage collector, {len(gc.get_objects()):,} objects tracked:")
+    for generation in sorted(collections):
+        count, seconds = collections[generation], collecting[generation]
+        print(
+            f"  generation {generation}: {count} collections, "
+            f"{seconds / count * 1000:.1f} ms each, "
+            f"{seconds / pages * 1e6:.0f} µs a page"
+        )
 
 
 def serve_pages(kind: str, count: int, *, years: int, per_year: int) -> None:

@@ -4,7 +4,8 @@ of a compiled template worked out once.
 A speed measure for pages the cache has not seen (``benchmarks/load_pages.py``,
 "any project page (random)"; benchmarks/LOAD.md, issue 11.5). Some tags write the same
 text at every render, given the language, the escaping and where the site is served
-from; Django works them out again each time:
+from; Django works them out again each time (the times are one-off timings of a tag
+alone; ``load_pages.py --miss-instructions`` measures what this loader saves a page):
 
 - ``{% translate "…" %}`` of a literal message (about 8 µs a render: a lazy
   translation, the active catalogue, escaping; a project page has 36);
