@@ -3,6 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import translation
 
 from budgets.models import FiscalYear, Project
 from tests.factories import make_fiscal_year, make_project, make_theme
@@ -127,3 +129,17 @@ def test_an_import_record_names_its_time_as_the_admin_shows_times():
     event.refresh_from_db()
     assert str(event) == "r04.txt (2026-12-02 02:03)"  # TIME_ZONE Asia/Tokyo
     assert str(ImportEvent(filename="r05.txt")) == "r05.txt"  # not saved: no time
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("category", ["new", "levelup", "other", "", None])
+def test_a_category_reads_as_django_s_own_display_reads_it(language, category):
+    project = Project(category=category)
+    field = Project._meta.get_field("category")
+    with translation.override(language):
+        django_s = Model._get_FIELD_display(project, field)
+        assert project.get_category_display() == django_s
+        assert type(project.get_category_display()) is type(django_s)
+    with translation.override("en"):
+        if category == "levelup":
+            assert project.get_category_display() == "Level-up"

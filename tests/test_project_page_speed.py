@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template import engines
-from django.urls import clear_script_prefix, get_script_prefix, set_script_prefix
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
@@ -102,12 +102,14 @@ def test_a_row_s_link_is_the_project_s_url(years_that_change):
                 history = project_page.history(project)
                 links = {(row.year, row.url) for row in history}
                 for other in Project.objects.published().of_lineage(project):
-                    url = other.get_absolute_url()
+                    url = reverse(  # Django's own, not the page's reversed_once
+                        "budgets:project",
+                        kwargs={"year": other.fiscal_year.year, "no": other.no},
+                    )
                     assert (other.fiscal_year.year, url) in links
                     assert url.startswith(prefix)
         finally:
             clear_script_prefix()
-    assert years._url_pattern(get_script_prefix()) == "/projects/{year}/{no}/"
 
 
 def _fields(instance) -> list:

@@ -11,7 +11,7 @@ from django.template.defaulttags import URLNode
 from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import TranslateNode
 from django.test import override_settings
-from django.urls import clear_url_caches, set_script_prefix
+from django.urls import NoReverseMatch, clear_url_caches, set_script_prefix
 from django.utils import translation
 from django.utils.autoreload import file_changed
 
@@ -21,6 +21,7 @@ from budgets.rendered_once import (
     KEPT_FROM_SETTINGS,
     FoundOnce,
     RenderedOnce,
+    ReversedOnce,
     forget_translations,
     is_constant_translation,
 )
@@ -244,6 +245,57 @@ def test_a_url_or_static_file_of_a_literal_name_is_rendered_once():
         "url 'budgets:project_list' as list_url",
         "static 'budgets/site.css'",
     ]
+
+
+URLS_WITH_ARGUMENTS = (
+    "{% url 'budgets:theme' year number %}|"
+    "{% url 'budgets:theme' year=year number=number as theme_url %}{{ theme_url }}|"
+    "{% url 'budgets:project' year no %}|{% url 'budgets:language' code %}|"
+    "{% url 'budgets:theme' -1 number as missing %}[{{ missing }}]|"
+    "{% url 'budgets:department' pk %}|{% url view_name year %}"
+)
+
+
+def _engine(loader: str) -> Engine:
+    source = {"page.html": URLS_WITH_ARGUMENTS}
+    locmem = ("django.template.loaders.locmem.Loader", source)
+    return Engine(loaders=[(loader, [locmem])])
+
+
+def test_a_url_with_numbers_is_made_from_its_pattern_as_django_makes_it():
+    ours = _engine("budgets.rendered_once.Loader").get_template("page.html")
+    django = _engine("django.template.loaders.cached.Loader").get_template("page.html")
+    assert [
+        node.token.contents.split()[1]
+        for node in ours.nodelist
+        if isinstance(node, ReversedOnce)
+    ] == [
+        "'budgets:theme'",
+        "'budgets:theme'",
+        "'budgets:project'",
+        "'budgets:language'",
+        "'budgets:theme'",
+        "'budgets:department'",
+    ]
+    values = [
+        {"year": 2021, "number": 3, "no": 12, "code": "en", "pk": 4},
+        {"year": 1989, "number": 10, "no": 1, "code": "ja", "pk": "7"},
+        {"year": 2021, "number": 3, "no": 12, "code": "<&>", "pk": 0},
+    ]
+    try:
+        for prefix in ("/", "/min&ato/", "/"):
+            set_script_prefix(prefix)
+            for autoescape in (True, False):
+                for given in values:
+                    context = {**given, "view_name": "budgets:year"}
+                    page = ours.render(Context(context, autoescape=autoescape))
+                    expected = django.render(Context(context, autoescape=autoescape))
+                    assert page == expected, (prefix, autoescape, given)
+                    assert f"/projects/{given['year']}/{given['no']}/" in page
+    finally:
+        set_script_prefix("/")
+    with pytest.raises(NoReverseMatch):
+        ours.render(Context({"year": -1, "number": 1, "no": 1, "code": "", "pk": 1}))
 
 
 def test_a_kept_url_follows_where_the_site_is_served_from():

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from budgets import eras
 from budgets.models.base import FIRST_YEAR, LAST_YEAR, Versioned
 from budgets.models.imports import history_records
+from budgets.reversed_once import numbered_url
 from budgets.text import validate_one_line_text
 
 
@@ -58,7 +58,7 @@ class Department(Versioned):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("budgets:department", kwargs={"pk": self.pk})
+        return numbered_url("budgets:department", kwargs={"pk": self.pk})
 
     def save(self, *args, **kwargs) -> None:
         from budgets.models.projects import Project  # refers to this module

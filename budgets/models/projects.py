@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -412,8 +411,16 @@ class Project(Versioned):
     def __str__(self) -> str:
         return f"{eras.era_label(self.fiscal_year.year)} No.{self.no} {self.name}"
 
+    def get_category_display(self) -> str:
+        """Django's ``get_category_display``, without making a dict of the choices
+        at every call (9 µs against 3: a list page asks a hundred times)."""
+        try:
+            return str(self.Category(self.category).label)
+        except ValueError:
+            return self.category  # as Django's: a value not among the choices
+
     def get_absolute_url(self) -> str:
-        return reverse(
+        return numbered_url(
             "budgets:project", kwargs={"year": self.fiscal_year.year, "no": self.no}
         )
 

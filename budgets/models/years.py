@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q, Sum
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -17,6 +16,7 @@ from budgets.models.base import (
     Versioned,
 )
 from budgets.models.imports import history_records
+from budgets.reversed_once import numbered_url
 from budgets.text import validate_one_line_text
 
 
@@ -101,7 +101,7 @@ class FiscalYear(Versioned):
         return self.title or f"{self.era_label}当初予算"
 
     def get_absolute_url(self) -> str:
-        return reverse("budgets:year", kwargs={"year": self.year})
+        return numbered_url("budgets:year", kwargs={"year": self.year})
 
     def totals(self) -> dict[str, int]:
         """The year's project count and four sums: from ``with_totals()`` when the

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection
-from django.urls import get_script_prefix, reverse
 
 from budgets.models import Project
+from budgets.reversed_once import url_maker
 
 
 class Row(NamedTuple):
@@ -105,7 +105,7 @@ def _years(project: Project, rows: list[Row]) -> list[Year]:
         by_year.setdefault(row.year, []).append(row)
     earlier = dict(zip(list(by_year)[1:], by_year, strict=False))  # oldest first
     department_id = project.section.department_id
-    url = _url_pattern(get_script_prefix())
+    url = url_maker("budgets:project", ("year", "no"))
     years = []
     for row in rows:
         before = by_year.get(earlier.get(row.year), ())
@@ -113,7 +113,7 @@ def _years(project: Project, rows: list[Row]) -> list[Year]:
         years.append(
             Year(
                 year=row.year,
-                url=url.format(year=row.year, no=row.no),
+                url=url(row.year, row.no),
                 is_current=row.pk == project.pk,
                 other_name=row.name if row.name != project.name else "",
                 other_department=(
@@ -125,12 +125,3 @@ def _years(project: Project, rows: list[Row]) -> list[Year]:
             )
         )
     return years
-
-
-@functools.cache
-def _url_pattern(script_prefix: str) -> str:
-    """Return the URL of a project reversed once with its year and No made fields
-    ("/projects/{year}/{no}/"): numbers no project has, so nothing else is taken."""
-    url = reverse("budgets:project", kwargs={"year": 918_273, "no": 645_372})
-    pattern = url.replace("{", "{{").replace("}", "}}")
-    return pattern.replace("918273", "{year}").replace("645372", "{no}")
