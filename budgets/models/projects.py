@@ -26,6 +26,7 @@ from budgets.models.imports import ImportEvent, history_records
 from budgets.models.lineages import ProjectLineage
 from budgets.models.organisation import Department, Section
 from budgets.models.years import FiscalYear, Theme
+from budgets.reversed_once import numbered_url
 from budgets.text import (
     normalise_line_breaks,
     search_key,
