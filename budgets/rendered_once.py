@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
-from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import Context, Node, NodeList
@@ -41,7 +40,7 @@ from django.template.defaulttags import IfNode, URLNode
 from django.template.loaders import cached
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf
 from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 from django.utils.translation import get_language
@@ -140,8 +139,9 @@ def _by_url_conf(context: Context) -> Hashable:
     return (
         get_language(),
         get_script_prefix(),
-        # a request's URL conf, else the setting (a test may set it without a signal)
-        get_urlconf() or settings.ROOT_URLCONF,
+        # the resolver of a request's URL conf, else of the setting (a test may set
+        # it without a signal); a new one after clear_url_caches()
+        get_resolver(get_urlconf()),
         _current_app(context),
         context.autoescape,
     )

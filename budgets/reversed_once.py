@@ -3,39 +3,46 @@ Django reversed once.
 
 A speed measure for pages the cache has not seen (``benchmarks/load_pages.py``;
 benchmarks/LOAD.md, "Fifth pass"): ``reverse()`` matches the view's patterns anew at
-every call (11-19 µs a URL in a one-off timing); a project page asks for five, a list
-of fifty projects for a hundred. Here a view is reversed once for each URL conf,
-script prefix, language and application instance with placeholder numbers, and
-checked with two more sets of numbers; each URL after that is the pattern with its
+every call (11-19 µs a URL in a one-off timing); a project page asks for five, a page
+of the list of projects for a hundred. Here a view is reversed once with placeholder
+numbers, for each URL resolver (a new one after ``clear_url_caches()``), language,
+script prefix and application instance; each URL after that is the pattern with its
 numbers filled in.
 
-Only whole numbers of zero or more take that way, and only for a view whose pattern
-gave every probe what the pattern gives (path()'s ``<int:…>``, or a regular
-expression of digits). Anything else (a string, a negative number, a view whose
-pattern does not take every number) goes to ``reverse()`` itself: a URL made here is
-always the one ``reverse()`` gives. tests/test_reversed_once.py checks it.
+Only where that is what ``reverse()`` would give for every number: a view name with
+one pattern (no other pattern of the same name that a number might pick), whose
+arguments are all path()'s ``<int:…>`` with no defaults; and only for whole numbers
+of zero or more.
+Anything else (a string, a negative number, a ``re_path``, a view name used twice)
+goes to ``reverse()`` itself. tests/test_reversed_once.py checks it.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Hashable, Sequence
+import weakref
+from collections.abc import Callable, Sequence
 
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import (
+    NoReverseMatch,
+    URLResolver,
+    get_resolver,
+    get_script_prefix,
+    get_urlconf,
+    reverse,
+)
+from django.urls.converters import IntConverter
 from django.utils.translation import get_language
 
-# Placeholders of one length (none is part of another), and two probes: zeros and
-# numbers longer than any id, so that a pattern of digits with a bound (``\d{4}``,
-# ``[1-9]\d*``) is seen not to take every number.
+# Placeholders of one length (none is part of another), and a probe of zeros that
+# checks the pattern against reverse() once more.
 _PLACEHOLDER = 9_182_736_450
-_PROBES = (0, 10**30 + 7)
+# Patterns kept at most for each resolver (a script prefix comes from the server).
+_KEPT_MAX = 1_000
 
 UrlMaker = Callable[..., str]
-# what reverse() may raise for a value (the URL is then left to it, to raise again)
-_REFUSED = (NoReverseMatch, ValueError, TypeError)
+Names = tuple[str, ...] | int  # keyword arguments' names, or how many positional
+
+_kept: weakref.WeakKeyDictionary[URLResolver, dict] = weakref.WeakKeyDictionary()
 
 
 def numbered_url(
@@ -53,23 +60,20 @@ def numbered_url(
     return url_maker(viewname, names, current_app)(*numbers)
 
 
-def url_maker(
-    viewname: str, names: tuple[str, ...] | int, current_app: str | None = None
-) -> UrlMaker:
+def url_maker(viewname: str, names: Names, current_app: str | None = None) -> UrlMaker:
     """Return a function of the numbers (by position, in the order of ``names``, or
     of that many positional arguments) that gives the view's URL, as ``reverse()``
     would here and now: for a table that makes many URLs of one view."""
-    pattern = _pattern(
-        viewname,
-        names,
-        current_app,
-        # what reverse() depends on besides the view: the language (translated
-        # patterns), where the site is served from, the URL conf (a request's, else
-        # the setting: a test may set it without a signal)
-        get_language(),
-        get_script_prefix(),
-        get_urlconf() or settings.ROOT_URLCONF,
-    )
+    resolver = get_resolver(get_urlconf())
+    kept = _kept.setdefault(resolver, {})
+    # what reverse() depends on besides the resolver: the language (translated
+    # patterns, i18n_patterns), where the site is served from, the instance
+    key = (viewname, names, current_app, get_language(), get_script_prefix())
+    if key not in kept:
+        if len(kept) >= _KEPT_MAX:
+            kept.clear()
+        kept[key] = _pattern(resolver, viewname, names, current_app)
+    pattern = kept[key]
 
     def url(*numbers: object) -> str:
         if pattern is not None and all(_takes(number) for number in numbers):
@@ -84,10 +88,7 @@ def _takes(number: object) -> bool:
 
 
 def _reverse(
-    viewname: str,
-    names: tuple[str, ...] | int,
-    numbers: Sequence[object],
-    current_app: str | None,
+    viewname: str, names: Names, numbers: Sequence[object], current_app: str | None
 ) -> str:
     if isinstance(names, int):
         return reverse(viewname, args=numbers, current_app=current_app)
@@ -95,41 +96,59 @@ def _reverse(
     return reverse(viewname, kwargs=kwargs, current_app=current_app)
 
 
-@functools.cache
 def _pattern(
-    viewname: str,
-    names: tuple[str, ...] | int,
-    current_app: str | None,
-    *where: Hashable,
+    resolver: URLResolver, viewname: str, names: Names, current_app: str | None
 ) -> str | None:
     """The view's URL as a ``str.format`` pattern of positional fields, or None
     where the placeholders cannot stand for every number."""
+    if not _takes_any_number(resolver, viewname, names, current_app):
+        return None
     count = names if isinstance(names, int) else len(names)
     placeholders = [str(_PLACEHOLDER + index) for index in range(count)]
     try:
         url = _reverse(viewname, names, [int(p) for p in placeholders], current_app)
-    except _REFUSED:
+        zeros = _reverse(viewname, names, [0] * count, current_app)
+    except (NoReverseMatch, ValueError, TypeError):
         return None
     if any(url.count(placeholder) != 1 for placeholder in placeholders):
         return None
     pattern = url.replace("{", "{{").replace("}", "}}")
     for index, placeholder in enumerate(placeholders):
         pattern = pattern.replace(placeholder, f"{{{index}}}")
-    for probe in _PROBES:
-        numbers = [probe + index for index in range(count)]
-        try:
-            if _reverse(viewname, names, numbers, current_app) != pattern.format(
-                *numbers
-            ):
-                return None
-        except _REFUSED:
-            return None
-    return pattern
+    return pattern if pattern.format(*[0] * count) == zeros else None
 
 
-@receiver(setting_changed, dispatch_uid="reversed_once_setting_changed")
-def forget_patterns(sender, setting: str, **kwargs) -> None:
-    """A test that changes the URL conf or where the site is served from (the
-    patterns are keyed by both, but a URL conf may be the same module changed)."""
-    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
-        _pattern.cache_clear()
+def _takes_any_number(
+    resolver: URLResolver, viewname: str, names: Names, current_app: str | None
+) -> bool:
+    """Whether ``reverse()`` has one pattern for the view, whose arguments are
+    these, each an ``<int:…>`` (any whole number of zero or more), no defaults."""
+    *namespaces, view = viewname.split(":")
+    current_path = current_app.split(":")[::-1] if current_app else None
+    for namespace in namespaces:  # as reverse() walks them
+        current = current_path.pop() if current_path else None
+        instances = resolver.app_dict.get(namespace)
+        if instances is not None:
+            if current and current in instances:
+                namespace = current
+            elif namespace not in instances:
+                namespace = instances[0]
+        if namespace != current:
+            current_path = None
+        if namespace not in resolver.namespace_dict:
+            return False
+        # (a number in the namespace's own prefix is not among its views' params:
+        # the names below then differ, or reverse() refuses the placeholders)
+        _prefix, resolver = resolver.namespace_dict[namespace]
+    possibilities = resolver.reverse_dict.getlist(view)
+    if len(possibilities) != 1:
+        return False
+    ((forms, _regex, defaults, converters),) = possibilities
+    if len(forms) != 1 or defaults:
+        return False
+    ((_form, params),) = forms
+    wanted = len(params) if isinstance(names, int) else set(params)
+    given = names if isinstance(names, int) else set(names)
+    return wanted == given and all(
+        type(converters.get(param)) is IntConverter for param in params
+    )

@@ -132,7 +132,9 @@ def test_an_import_record_names_its_time_as_the_admin_shows_times():
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-@pytest.mark.parametrize("category", ["new", "levelup", "other", "", None])
+@pytest.mark.parametrize(
+    "category", ["new", "levelup", "other", "", None, b"new", ["new"], 5]
+)
 def test_a_category_reads_as_django_s_own_display_reads_it(language, category):
     project = Project(category=category)
     field = Project._meta.get_field("category")

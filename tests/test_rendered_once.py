@@ -11,7 +11,13 @@ from django.template.defaulttags import URLNode
 from django.template.loader_tags import BlockNode
 from django.templatetags.i18n import TranslateNode
 from django.test import override_settings
-from django.urls import NoReverseMatch, clear_url_caches, set_script_prefix
+from django.urls import (
+    NoReverseMatch,
+    clear_url_caches,
+    include,
+    path,
+    set_script_prefix,
+)
 from django.utils import translation
 from django.utils.autoreload import file_changed
 
@@ -25,6 +31,7 @@ from budgets.rendered_once import (
     forget_translations,
     is_constant_translation,
 )
+from tests import urls_elsewhere
 
 DJANGO_LOADER = [
     {
@@ -95,8 +102,8 @@ def test_every_page_in_either_language_is_what_django_s_loader_writes(
                 (admin_client, _admin_pages()),
             ):
                 reader.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-                for path in paths:
-                    found[language, path] = reader.get(path)
+                for page in paths:
+                    found[language, page] = reader.get(page)
         return found
 
     ours = pages()
@@ -355,6 +362,23 @@ def test_a_kept_url_follows_a_url_conf_set_without_a_signal(monkeypatch):
         monkeypatch.undo()
         clear_url_caches()
     assert page.render(Context()) == "/"
+
+
+@pytest.mark.urls("tests.urls_elsewhere")
+def test_a_kept_url_follows_a_url_conf_changed_in_place(monkeypatch):
+    # a URL conf's patterns changed and Django's caches cleared: a new resolver
+    source = {"page.html": "{% url 'budgets:home' %}"}
+    locmem = ("django.template.loaders.locmem.Loader", source)
+    page = Engine(loaders=[("budgets.rendered_once.Loader", [locmem])]).get_template(
+        "page.html"
+    )
+    assert page.render(Context()) == "/elsewhere/"
+    moved = [path("moved/", include(([urls_elsewhere.home], "budgets")))]
+    monkeypatch.setattr(urls_elsewhere, "urlpatterns", moved)
+    clear_url_caches()
+    assert page.render(Context()) == "/moved/"
+    monkeypatch.undo()
+    clear_url_caches()
 
 
 @pytest.mark.parametrize("setting", sorted(KEPT_FROM_SETTINGS))

@@ -1,11 +1,16 @@
 """URLs of numbered pages filled into a pattern reversed once (budgets.reversed_once):
 always the URL Django's reverse() gives, for any value."""
 
+import sys
+
 import pytest
+from django.conf.urls.i18n import i18n_patterns
 from django.test import override_settings
 from django.urls import (
     NoReverseMatch,
     clear_script_prefix,
+    clear_url_caches,
+    get_resolver,
     include,
     path,
     re_path,
@@ -26,9 +31,16 @@ def _view(request, **kwargs):  # pragma: no cover - only reversed, never served
 
 
 # Patterns of every kind this module must tell apart (the URL conf of the tests
-# marked ``urls(__name__)``): digits with bounds, strings, braces, two numbers.
+# marked ``urls(__name__)``): digits with bounds, strings, braces, two numbers, a
+# name given twice (reverse() tries both), a namespace whose prefix takes a number.
 urlpatterns = [
     path("years/<int:year>/", _view, name="year"),
+    path("twice/<int:year>/", _view, name="twice"),
+    path("this-year/", _view, {"year": 2024}, name="twice"),
+    re_path(r"^y/(?P<year>\d{4})/$", _view, name="twice"),
+    re_path(r"^long/(?P<n>[0-9]{1,40})/$", _view, name="long"),
+    path("only-five/<int:n>/", _view, {"n": 5}, name="with_default"),
+    path("<int:year>/inside/", include(([path("<int:no>/", _view, name="in")], "of"))),
     path("pairs/<int:a>/to/<int:b>/", _view, name="pair"),
     re_path(r"^four/(?P<year>\d{4})/$", _view, name="four_digits"),
     re_path(r"^positive/(?P<n>[1-9][0-9]*)/$", _view, name="positive"),
@@ -37,9 +49,21 @@ urlpatterns = [
     path("codes/<str:code>/", _view, name="code"),
     path("braces{x}/<int:n>/{}/", _view, name="braces"),
     path("nested/", include(([path("<int:pk>/", _view, name="one")], "inner"))),
+    # one application, two instances (reverse() picks by the current one)
+    path("multi/", include(([path("<int:pk>/", _view, name="one")], "multi"))),
+    path(
+        "other/",
+        include(([path("<int:pk>/", _view, name="one")], "multi"), namespace="other"),
+    ),
+    # a language's own prefix
+    *i18n_patterns(path("local/<int:n>/", _view, name="local")),
 ]
 VIEWS = {
     "year": ("year",),
+    "twice": ("year",),
+    "long": ("n",),
+    "with_default": ("n",),
+    "of:in": ("year", "no"),
     "pair": ("a", "b"),
     "four_digits": ("year",),
     "positive": ("n",),
@@ -48,8 +72,13 @@ VIEWS = {
     "code": ("code",),
     "braces": ("n",),
     "inner:one": ("pk",),
+    "multi:one": ("pk",),
+    "local": ("n",),
 }
-VALUES = (0, 1, 7, 2021, 9_999_999_999, 12_345_678_901, 10**30, -1, True, "12", 2.0)
+VALUES = (
+    *(0, 1, 7, 2021, 2024, 9_999_999_999, 12_345_678_901, 10**30, 10**39, 10**40),
+    *(-1, True, "12", 2.0),
+)
 
 
 def _outcome(make):
@@ -60,21 +89,20 @@ def _outcome(make):
         return type(error)
 
 
-def _both(viewname, numbers, *, by_name):
+def _both(viewname, numbers, *, by_name, current_app=None):
     names = VIEWS[viewname]
     kwargs = dict(zip(names, numbers, strict=True)) if by_name else None
     args = () if by_name else numbers
-    ours = _outcome(lambda: numbered_url(viewname, args=args, kwargs=kwargs))
-    django = _outcome(lambda: reverse(viewname, args=args, kwargs=kwargs))
+    ours = _outcome(lambda: numbered_url(viewname, args, kwargs, current_app))
+    django = _outcome(lambda: reverse(viewname, None, args, kwargs, current_app))
     return ours, django
 
 
 @pytest.fixture(autouse=True)
 def _fresh_patterns():
-    patterns = reversed_once._pattern  # a test may record its calls
-    patterns.cache_clear()
+    reversed_once._kept.clear()
     yield
-    patterns.cache_clear()
+    reversed_once._kept.clear()
     clear_script_prefix()
 
 
@@ -82,24 +110,34 @@ def _fresh_patterns():
 @pytest.mark.parametrize("viewname", VIEWS)
 @pytest.mark.parametrize("by_name", [True, False], ids=["kwargs", "args"])
 def test_every_value_makes_the_url_reverse_makes(viewname, by_name):
-    for prefix in ("/", "/minato/budget/", "/"):
+    for language, prefix, current_app in (
+        ("ja", "/", None),
+        ("en", "/", None),
+        ("ja", "/minato/budget/", None),
+        ("ja", "/", "other"),
+        ("ja", "/", None),
+    ):
         set_script_prefix(prefix)
-        for value in VALUES:
-            numbers = (value,) * len(VIEWS[viewname])
-            ours, django = _both(viewname, numbers, by_name=by_name)
-            assert ours == django, (prefix, value)
+        with translation.override(language):
+            for value in VALUES:
+                numbers = (value,) * len(VIEWS[viewname])
+                ours, django = _both(
+                    viewname, numbers, by_name=by_name, current_app=current_app
+                )
+                assert ours == django, (language, prefix, current_app, value)
 
 
 @pytest.mark.urls(__name__)
 def test_only_patterns_that_take_every_number_are_kept():
+    resolver = get_resolver()
     kept = {
         viewname
         for viewname, names in VIEWS.items()
-        if reversed_once._pattern(viewname, names, None, "ja", "/", __name__)
+        if reversed_once._pattern(resolver, viewname, names, None)
     }
-    # \d{4} misses the placeholders, [1-9]… misses 0, {1,10} misses the longest
-    # probe; a str converter takes the placeholders and the probes, as any str
-    assert kept == {"year", "pair", "digits", "code", "braces", "inner:one"}
+    # <int:…> only, one pattern of the name, no number in a namespace's prefix: not
+    # a regular expression (bounds reverse() checks), a str, nor a name given twice
+    assert kept == {"year", "pair", "braces", "inner:one", "multi:one", "local"}
 
 
 @pytest.mark.urls(__name__)
@@ -123,7 +161,7 @@ def test_the_pattern_is_used_once_made(monkeypatch):
     other=st.one_of(st.integers(), st.text(max_size=5), st.booleans()),
 )
 def test_any_number_or_other_value_makes_what_reverse_makes(year, other):
-    for viewname in ("year", "four_digits", "positive", "short", "code"):
+    for viewname in ("year", "twice", "long", "with_default", "positive", "code"):
         for value in (year, other):
             ours, django = _both(viewname, (value,), by_name=True)
             assert ours == django, (viewname, value)
@@ -151,17 +189,38 @@ def test_the_site_s_numbered_pages_and_a_url_conf_without_them(fy2021):
 
 
 @pytest.mark.urls(__name__)
-def test_a_pattern_is_kept_for_each_language_prefix_and_instance(monkeypatch):
-    asked = []
-    made = reversed_once._pattern
-
-    def recording(viewname, names, current_app, *where):
-        asked.append((current_app, *where))
-        return made(viewname, names, current_app, *where)
-
-    monkeypatch.setattr(reversed_once, "_pattern", recording)
+def test_a_pattern_is_kept_for_each_language_prefix_and_instance():
     with translation.override("en"):
         assert numbered_url("year", kwargs={"year": 1}) == "/years/1/"
     set_script_prefix("/minato/")
     assert numbered_url("inner:one", [2], current_app="inner") == "/minato/nested/2/"
-    assert asked == [(None, "en", "/", __name__), ("inner", "ja", "/minato/", __name__)]
+    assert list(reversed_once._kept[get_resolver()]) == [
+        ("year", ("year",), None, "en", "/"),
+        ("inner:one", 1, "inner", translation.get_language(), "/minato/"),
+    ]
+
+
+def _changed_urlpatterns():
+    # reverse() tries the last pattern of a name first
+    return [*urlpatterns, re_path(r"^y/(?P<year>\d{4})/$", _view, name="year")]
+
+
+@pytest.mark.urls(__name__)
+def test_a_url_conf_changed_in_place_is_followed_once_its_caches_are_cleared(
+    monkeypatch,
+):
+    assert numbered_url("year", kwargs={"year": 2024}) == "/years/2024/"
+    monkeypatch.setattr(sys.modules[__name__], "urlpatterns", _changed_urlpatterns())
+    clear_url_caches()  # Django's resolver is made anew, and its patterns with it
+    assert reverse("year", kwargs={"year": 2024}) == "/y/2024/"
+    assert numbered_url("year", kwargs={"year": 2024}) == "/y/2024/"
+    monkeypatch.undo()
+    clear_url_caches()
+
+
+def test_the_kept_patterns_are_bounded(monkeypatch):
+    monkeypatch.setattr(reversed_once, "_KEPT_MAX", 3)
+    for prefix in ("/a/", "/b/", "/c/", "/d/", "/e/"):
+        set_script_prefix(prefix)
+        assert numbered_url("budgets:year", [2021]) == f"{prefix}years/2021/"
+        assert len(reversed_once._kept[get_resolver()]) <= 3
