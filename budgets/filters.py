@@ -16,6 +16,7 @@ from budgets.models import (
     Section,
     Theme,
 )
+from budgets.select_widget import Select
 from budgets.text import search_key
 
 
@@ -60,11 +61,13 @@ class ProjectFilter(django_filters.FilterSet):
         to_field_name="year",
         queryset=FiscalYear.objects.published(),
         empty_label=_("すべての年度"),
+        widget=Select,
     )
     theme = ThemeFilter(
         label=_("施策の柱"),
         queryset=Theme.objects.published(),
         empty_label=_("すべての施策"),
+        widget=Select,
     )
     department = django_filters.ModelChoiceFilter(
         label=_("部"),
@@ -72,16 +75,19 @@ class ProjectFilter(django_filters.FilterSet):
         # a draft year's new department or section stays unseen
         queryset=Department.objects.with_published_projects(),
         empty_label=_("すべての部"),
+        widget=Select,
     )
     section = django_filters.ModelChoiceFilter(
         label=_("課名"),
         queryset=Section.objects.with_published_projects().select_related("department"),
         empty_label=_("すべての課"),
+        widget=Select,
     )
     category = django_filters.ChoiceFilter(
         label=_("二次経費区分"),
         choices=Project.Category.choices,
         empty_label=_("すべての区分"),
+        widget=Select,
     )
     budgeted_min = django_filters.NumberFilter(
         label=_("予算額（千円）の下限"),
@@ -97,6 +103,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         label=_("並べ替え"),
+        widget=Select,
         fields=(
             ("fiscal_year__year", "year"),
             ("no", "no"),
