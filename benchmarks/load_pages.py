@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/load_pages.py [--projects 100000] [--years 20]
           [--workers 4] [--connections 20] [--duration 10] [--keep] [--reuse]
           [--random-only] [--repeat N] [--database NAME] [--redis URL]
-          [--miss-cpu ROUNDS] [--miss-instructions PAGES] [--miss-parts PAGES]
+          [--miss-cpu ROUNDS [--list-pages]] [--miss-instructions PAGES]
+          [--miss-parts PAGES]
 
 It makes a fresh PostgreSQL database (``minato_load_pages`` on 127.0.0.1:5432,
 dropped at the end unless ``--keep``), migrates it, fills it with ``--projects``
@@ -37,10 +38,12 @@ worker, the figure to decide between designs on a machine that other work shares
 (wrk's rates move by ±30 % with it): in one process with the server's settings,
 through Django's WSGI handler (no gunicorn, no wrk), ROUNDS rounds of 300 random
 project pages after 100 to warm up, the process's CPU time per page (lowest and
-median round), and the trivial view's. ``--miss-instructions PAGES`` counts instead
-the instructions of PAGES random project pages and PAGES trivial views with
-valgrind's callgrind (each in a child of its own, less a child that only warms up),
-which other work on the machine does not move. ``--miss-parts PAGES`` prints instead,
+median round), and the trivial view's; with ``--list-pages``, the list of projects
+instead (``/projects/?year=Y&page=P`` at random: 50 projects a page, each with its
+link twice, in the table and in the cards for phones). ``--miss-instructions PAGES``
+counts instead the instructions of PAGES random project pages and PAGES trivial
+views with valgrind's callgrind (each in a child of its own, less a child that only
+warms up), which other work on the machine does not move. ``--miss-parts PAGES`` prints instead,
 in one process, where the CPU of PAGES random project pages goes (the template, the
 project's read, the history, the citation, the cache's get and set, the whole
 request, each timed around the function that does it) and what the cyclic garbage
@@ -379,6 +382,11 @@ def main() -> None:
     parser.add_argument(
         "--miss-cpu", type=int, metavar="ROUNDS", help="CPU per page, in one process"
     )
+    parser.add_argument(
+        "--list-pages",
+        action="store_true",
+        help="with --miss-cpu: random pages of the list of projects, not project pages",
+    )
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--miss-instructions",
@@ -406,7 +414,7 @@ def main() -> None:
         elif args.miss_parts:
             measure_miss_parts(args.miss_parts, **shape)
         else:
-            measure_miss_cpu(args.miss_cpu, **shape)
+            measure_miss_cpu(args.miss_cpu, lists=args.list_pages, **shape)
         return
 
     wrk = ensure_wrk()
@@ -574,10 +582,11 @@ class InProcess:
     def get(self, path: str) -> None:
         import io
 
+        path, _, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "80",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -603,7 +612,17 @@ class InProcess:
             for _ in range(count)
         ]
 
+    def list_pages(self, count: int, page_size: int = 50) -> list[str]:
+        first_year = self.last_year - self.years + 1
+        return [
+            f"/projects/?year={self.rng.randint(first_year, self.last_year)}"
+            f"&page={self.rng.randint(1, self.per_year // page_size)}"
+            for _ in range(count)
+        ]
+
     def pages(self, kind: str, count: int) -> list[str]:
+        if kind == "list":
+            return self.list_pages(count)
         return self.random_pages(count) if kind == "random" else ["/health/"] * count
 
     def warm_up(self) -> None:
@@ -617,19 +636,26 @@ class InProcess:
         return (time.process_time() - started) / len(paths) * 1000
 
 
-def measure_miss_cpu(rounds: int, *, years: int, per_year: int, pages=300) -> None:
+def measure_miss_cpu(
+    rounds: int, *, years: int, per_year: int, lists: bool = False, pages=300
+) -> None:
     """Print the CPU time per request of the trivial view and of random project
-    pages (run in a child process with Django's settings for the server)."""
+    pages, or pages of the list (run in a child process with Django's settings for
+    the server)."""
     import statistics
 
     server = InProcess(years=years, per_year=per_year)
     server.warm_up()
+    kind, name = ("list", "list pages") if lists else ("random", "project pages")
+    if lists:
+        for path in server.pages(kind, 20):  # the list's own template and query
+            server.get(path)
     trivial = server.cpu_per_page(server.pages("trivial", pages))
     misses = sorted(
-        server.cpu_per_page(server.pages("random", pages)) for _ in range(rounds)
+        server.cpu_per_page(server.pages(kind, pages)) for _ in range(rounds)
     )
     print(
-        f"CPU per request, {rounds} rounds of {pages} random project pages: "
+        f"CPU per request, {rounds} rounds of {pages} random {name}: "
         f"lowest {misses[0]:.2f} ms, median {statistics.median(misses):.2f} ms "
         f"(every round: {', '.join(f'{m:.2f}' for m in misses)}); "
         f"the trivial view {trivial:.2f} ms"
