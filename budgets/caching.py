@@ -132,9 +132,13 @@ def bump_data_version() -> int:
 
 
 def forget_local_copies() -> None:
-    """Forget this process's pages and its memory of the data version."""
+    """Forget this process's pages, its memory of the data version and the menus
+    kept with it (budgets.menus_once)."""
+    from budgets import menus_once  # which reads the data version from here
+
     global _seen
     _local_pages.clear()
+    menus_once.forget()
     _seen = None
 
 

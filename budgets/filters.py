@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from budgets.menus_once import KeptChoiceField, KeptChoiceFilter
 from budgets.models import (
     SEARCH_TEXT_MAX,
     SEARCH_WORDS_MAX,
@@ -20,12 +21,12 @@ from budgets.select_widget import Select
 from budgets.text import search_key
 
 
-class ThemeChoiceField(forms.ModelChoiceField):
+class ThemeChoiceField(KeptChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
         return f"{obj.fiscal_year.era_label} {obj.number} {obj.name}"
 
 
-class ThemeFilter(django_filters.ModelChoiceFilter):
+class ThemeFilter(KeptChoiceFilter):
     field_class = ThemeChoiceField
 
 
@@ -55,7 +56,7 @@ class ProjectFilter(django_filters.FilterSet):
         method="filter_keyword",
         help_text=_("事業名・事業内容・部・課名から探します。"),
     )
-    year = django_filters.ModelChoiceFilter(
+    year = KeptChoiceFilter(
         label=_("年度"),
         field_name="fiscal_year",
         to_field_name="year",
@@ -69,7 +70,7 @@ class ProjectFilter(django_filters.FilterSet):
         empty_label=_("すべての施策"),
         widget=Select,
     )
-    department = django_filters.ModelChoiceFilter(
+    department = KeptChoiceFilter(
         label=_("部"),
         field_name="section__department",
         # a draft year's new department or section stays unseen
@@ -77,7 +78,7 @@ class ProjectFilter(django_filters.FilterSet):
         empty_label=_("すべての部"),
         widget=Select,
     )
-    section = django_filters.ModelChoiceFilter(
+    section = KeptChoiceFilter(
         label=_("課名"),
         queryset=Section.objects.with_published_projects().select_related("department"),
         empty_label=_("すべての課"),
