@@ -21,9 +21,12 @@ installs it when missing and we are root) with ``--connections`` clients for
 - every project page at random (``/projects/<year>/<no>/`` over all 100,000): mostly
   cache misses, so what rendering costs. Each wrk thread of each round draws its own
   pages (a seed per thread and round), so two threads never ask for the same pages
-  in step and a round never meets the pages of the one before.
+  in step and a round never meets the pages of the one before;
+- every page of the list at random (``/projects/?year=Y&page=P&sort=S``: a year, a
+  page of 50 and one of 8 sort orders, 16,000 pages in all), drawn the same way:
+  mostly misses too.
 
-``--random-only`` measures only the baseline and the random project pages;
+``--random-only`` measures only the baseline and the random pages;
 ``--repeat N`` runs the measurements N times in the same server (the baseline first in
 each round) and prints every round and the spread; ``--reuse`` keeps a database
 already seeded by ``--keep`` (with this version of the seed) instead of building it
@@ -43,8 +46,9 @@ instead (``/projects/?year=Y&page=P`` at random: 50 projects a page, each with i
 link twice, in the table and in the cards for phones). ``--miss-instructions PAGES``
 counts instead the instructions of PAGES random project pages and PAGES trivial
 views with valgrind's callgrind (each in a child of its own, less a child that only
-warms up), which other work on the machine does not move. ``--miss-parts PAGES`` prints instead,
-in one process, where the CPU of PAGES random project pages goes (the template, the
+warms up), which other work on the machine does not move. ``--miss-parts PAGES``
+prints instead, in one process, where the CPU of PAGES random project pages goes (the
+template, the
 project's read, the history, the citation, the cache's get and set, the whole
 request, each timed around the function that does it) and what the cyclic garbage
 collector's collections cost, by generation.
@@ -300,11 +304,36 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+# the list's sort orders (budgets.filters.ProjectFilter's sort), for random lists
+SORTS = ("year", "no", "name", "requested", "budgeted", "-year", "-no", "-budgeted")
+
+
 def random_pages_script(
-    directory: Path, *, first_year: int, last_year: int, per_year: int, seed: int
+    directory: Path,
+    *,
+    first_year: int,
+    last_year: int,
+    per_year: int,
+    seed: int,
+    lists: bool = False,
 ) -> str:
-    """Write a wrk script asking for project pages at random, a seed per thread."""
-    script = directory / f"random-{seed}.lua"
+    """Write a wrk script asking for project pages at random, a seed per thread; or
+    pages of the list, each a year, a page of 50 and a sort order at random."""
+    script = directory / f"random-{'lists-' if lists else ''}{seed}.lua"
+    if lists:
+        sorts = "{" + ", ".join(f'"{sort}"' for sort in SORTS) + "}"
+        path = (
+            f"  local sorts = {sorts}\n"
+            f"  local page = math.random(1, {per_year // 50})\n"
+            "  local sort = sorts[math.random(1, #sorts)]\n"
+            '  return wrk.format(nil, "/projects/?year=" .. year .. "&page=" .. page'
+            ' .. "&sort=" .. sort)\n'
+        )
+    else:
+        path = (
+            f"  local no = math.random(1, {per_year})\n"
+            '  return wrk.format(nil, "/projects/" .. year .. "/" .. no .. "/")\n'
+        )
     script.write_text(
         "local counter = 0\n"
         "function setup(thread)\n"
@@ -316,8 +345,7 @@ def random_pages_script(
         "end\n"
         "request = function()\n"
         f"  local year = math.random({first_year}, {last_year})\n"
-        f"  local no = math.random(1, {per_year})\n"
-        '  return wrk.format(nil, "/projects/" .. year .. "/" .. no .. "/")\n'
+        f"{path}"
         "end\n"
     )
     return str(script)
@@ -510,21 +538,29 @@ def main() -> None:
 
         rounds = []
         for round_number in range(args.repeat):
-            script = random_pages_script(
-                scripts,
-                first_year=last_year - args.years + 1,
-                last_year=last_year,
-                per_year=per_year,
-                seed=run_seed + round_number,
-            )
+            scripted = {
+                kind: random_pages_script(
+                    scripts,
+                    first_year=last_year - args.years + 1,
+                    last_year=last_year,
+                    per_year=per_year,
+                    seed=run_seed + round_number,
+                    lists=kind == "LISTS",
+                )
+                for kind in ("RANDOM", "LISTS")
+            }
             results = []
-            for name, path in [*pages, ("any project page (random)", "RANDOM")]:
+            for name, path in [
+                *pages,
+                ("any project page (random)", "RANDOM"),
+                ("any page of the list (random)", "LISTS"),
+            ]:
                 rate, p50, p99, errors = run_wrk(
                     wrk,
-                    base + ("/" if path == "RANDOM" else path),
+                    base + ("/" if path in scripted else path),
                     connections=args.connections,
                     duration=args.duration,
-                    script=script if path == "RANDOM" else "",
+                    script=scripted.get(path, ""),
                 )
                 results.append(Result(name, path, rate, p50, p99, errors))
                 print(f"{name}: {rate:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
