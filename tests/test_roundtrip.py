@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from budgets import exporting, opendata
 from budgets.importing import import_table, parse_table, read_source
 from budgets.models import Project
+from budgets.text import clean_cell, stored_text_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 AWKWARD = list(
     "=+-@'\"\t\n\r ,;「」（）()　⺠⽤₂①㈱ー－―—～\u200b\ufeff\x00\x07\x85\u2028"
 )
-texts = st.text(
+any_text = st.text(
     alphabet=st.one_of(
         st.sampled_from(AWKWARD),
         st.characters(codec="utf-8", exclude_categories=("Cs",)),
@@ -31,6 +32,23 @@ texts = st.text(
     min_size=1,
     max_size=40,
 )
+
+
+def accepted(*, multiline: bool):
+    """Any text with what the rule refuses taken out: each character it refuses
+    alone (a control character; a tab or line break in a one-line text) and the
+    edges a trim takes. Every accepted text is its own result, so every accepted
+    text can come; filtering for them instead threw most examples away (a 40-character
+    name of AWKWARD's characters is refused about 99 times in 100) and failed
+    hypothesis's health check at random."""
+
+    def keep_accepted(s: str) -> str:
+        kept = "".join(
+            c for c in s if stored_text_problem(c, multiline=multiline) is None
+        )
+        return clean_cell(kept)
+
+    return any_text.map(keep_accepted).filter(bool)
 
 
 def entered(project: Project, name: str, description: str) -> Project:
@@ -66,7 +84,7 @@ def exports(queryset) -> dict[str, bytes]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(name=texts, description=texts)
+@given(name=accepted(multiline=False), description=accepted(multiline=True))
 def test_any_accepted_text_survives_every_export(fy2021, name, description):
     project = entered(Project.objects.get(no=1), name, description)
     stored = {"name": project.name, "description": project.description}
