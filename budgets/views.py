@@ -26,6 +26,7 @@ from django_filters.views import FilterView
 
 from budgets import citations, downloads, opendata, project_page
 from budgets.caching import CachedPageMixin
+from budgets.deferred_join import DeferredJoinPaginator
 from budgets.filters import ProjectFilter
 from budgets.models import (
     Department,
@@ -48,9 +49,11 @@ def _with_previous(rows: list) -> list[dict]:
 
 
 class ForgivingPaginationMixin:
-    """Show the nearest page for an out-of-range or unreadable number, not 404."""
+    """Show the nearest page for an out-of-range or unreadable number, not 404;
+    a page's rows are read by their keys first (``budgets.deferred_join``)."""
 
     paginate_by = settings.PAGE_SIZE
+    paginator_class = DeferredJoinPaginator
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

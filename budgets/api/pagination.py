@@ -14,10 +14,13 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from budgets.deferred_join import DeferredJoinPaginator
+
 _DIGITS = re.compile(r"[0-9]+")
 
 
 class ForgivingPageNumberPagination(PageNumberPagination):
+    django_paginator_class = DeferredJoinPaginator  # a page's keys, then its rows
     page_size = settings.PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 500
