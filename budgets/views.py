@@ -103,6 +103,7 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
     template_name = "budgets/project_list.html"
 
     def get_context_data(self, **kwargs):
+        self.totals = self.object_list.totals() if not self.filterset.errors else None
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -111,10 +112,14 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
         context["filter_count"] = sum(
             1 for name in self.filterset.form.fields if self.request.GET.get(name)
         )
-        context["totals"] = (
-            self.object_list.totals() if not self.filterset.errors else None
-        )
+        context["totals"] = self.totals
         return context
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        if self.totals is not None:  # their count: no COUNT(*) of the rows again
+            paginator.count = self.totals["count"]
+        return paginator
 
 
 class ProjectCSVView(CachedPageMixin, FilterView):
