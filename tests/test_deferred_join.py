@@ -8,6 +8,8 @@ keys alone, and the whole rows are read by key, unsorted.
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.test.utils import CaptureQueriesContext
 
 from budgets import caching
@@ -115,10 +117,13 @@ def test_the_rows_come_with_their_related_objects(fy2021, django_assert_num_quer
         "a list of characters, not a queryset",
         "values",
         "union",
+        "window",  # a row number over the page's rows alone, if read by key
     ],
 )
 def test_what_it_cannot_read_by_key_is_paged_as_django_pages_it(fy2021, rows):
     ordered = Project.objects.order_by("no")
+    if rows == "window":
+        rows = ordered.annotate(row=Window(RowNumber(), order_by=F("no").asc()))
     if rows == "values":
         rows = ordered.values("no", "name")
     elif rows == "union":
@@ -133,3 +138,6 @@ def test_what_it_cannot_read_by_key_is_paged_as_django_pages_it(fy2021, rows):
         ours = DeferredJoinPaginator(rows, 10, orphans=3).page(number)
         djangos = Paginator(rows, 10, orphans=3).page(number)
         assert list(ours) == list(djangos)
+        assert [getattr(r, "row", None) for r in ours] == [
+            getattr(r, "row", None) for r in djangos
+        ]
