@@ -79,10 +79,12 @@ def approx(value: int | None) -> str:
     value = _number(value)
     if value is None:
         return ""
-    return _approx(value, english=reads_english())
+    return approx_in(value, english=reads_english())
 
 
-def _approx(value: int, *, english: bool) -> str:
+def approx_in(value: int, *, english: bool) -> str:
+    """``approx`` of an amount in English or not, for a list that asks the language
+    once."""
     return english_approx(value) if english else amounts.approx_reading(value)
 
 
@@ -103,7 +105,7 @@ def amount_in(value: int | None, *, english: bool) -> SafeString:
     # arguments): a project page shows forty of these (benchmarks/load_pages.py)
     return SafeString(
         f"{amounts.format_thousands(value)}"
-        f'<span class="reading">{html.escape(_approx(value, english=english))}</span>'
+        f'<span class="reading">{html.escape(approx_in(value, english=english))}</span>'
     )
 
 
