@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 
 from budgets import amounts
-from budgets.models import Project
+from budgets.models import AMOUNT_FIELDS, Project
 from budgets.templatetags.budget_format import (
     amount_in,
     approx_in,
@@ -49,11 +49,7 @@ def table_rows(projects: Iterable[Project], *, levelup: bool) -> SafeString:
     """The table's rows: the requested and budgeted amounts, and with ``levelup``
     the level-up part of each (the list's table) between them."""
     english = reads_english()
-    fields = (
-        ("requested", "requested_levelup", "budgeted", "budgeted_levelup")
-        if levelup
-        else ("requested", "budgeted")
-    )
+    fields = AMOUNT_FIELDS if levelup else ("requested", "budgeted")
     return SafeString(
         "".join(
             _TABLE_ROW.format(

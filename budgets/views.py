@@ -101,6 +101,7 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
     filterset_class = ProjectFilter
     queryset = Project.objects.published().with_related()
     template_name = "budgets/project_list.html"
+    totals: dict[str, int] | None = None  # set before the page is counted
 
     def get_context_data(self, **kwargs):
         self.totals = self.object_list.totals() if not self.filterset.errors else None

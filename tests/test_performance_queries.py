@@ -100,7 +100,7 @@ PAGES = [
     ("/years/2022/", 9),
     # a list's page: its rows' keys, then its rows (budgets.deferred_join)
     ("/years/2022/themes/1/", 7),
-    # the list's count is its totals' (one aggregate)
+    # the list: its keys too, but its count is its totals' (one aggregate)
     ("/projects/", 7),
     ("/projects/?year=2022&q=事業1&category=levelup&sort=-budgeted&page=3", 8),
     ("/projects/?department=DEPT&budgeted_min=1000&budgeted_max=4000000", 8),
