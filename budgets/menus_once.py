@@ -13,9 +13,14 @@ at, and read again when it moves.
 Only for a filter whose queryset is fixed (not a function of the request), each kept
 under its FilterSet and field. tests/test_menus_once.py checks that a changed record
 shows in the menu as soon as the version moves.
+
+Kept choices carry a ``memo``: a dict where a widget may keep what it makes of them
+(``budgets.select_widget`` keeps its options' markup), dropped with them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import django_filters
 from django.utils.translation import get_language
@@ -23,23 +28,46 @@ from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from budgets import caching
 
-# (FilterSet, field, language) -> (data version, choices)
-_kept: dict[tuple, tuple[int, list]] = {}
+
+@dataclass
+class _Kept:
+    """A menu's choices as read at a data version, and what widgets made of them."""
+
+    version: int
+    choices: list
+    memo: dict = field(default_factory=dict)
+
+
+# (FilterSet, field, language) -> the choices kept
+_kept: dict[tuple, _Kept] = {}
 
 
 class KeptChoiceIterator(ModelChoiceIterator):
     """The field's choices, read once for each data version and language."""
 
     def __iter__(self):
-        kept_as = getattr(self.field, "kept_as", None)
-        if kept_as is None:  # a field made outside a FilterSet
+        kept = self._kept()
+        if kept is None:  # a field made outside a FilterSet
             yield from super().__iter__()
             return
+        yield from kept.choices
+
+    @property
+    def memo(self) -> dict | None:
+        """Where a widget keeps what it makes of these choices while they stay the
+        same (None for choices that are not kept)."""
+        kept = self._kept()
+        return None if kept is None else kept.memo
+
+    def _kept(self) -> _Kept | None:
+        kept_as = getattr(self.field, "kept_as", None)
+        if kept_as is None:
+            return None
         key, version = (*kept_as, get_language()), caching.data_version()
         kept = _kept.get(key)
-        if kept is None or kept[0] != version:
-            kept = _kept[key] = (version, list(super().__iter__()))
-        yield from kept[1]
+        if kept is None or kept.version != version:
+            kept = _kept[key] = _Kept(version, list(super().__iter__()))
+        return kept
 
     def __len__(self) -> int:
         return sum(1 for _choice in self)

@@ -5,6 +5,7 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.utils import translation
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -114,3 +115,70 @@ def test_a_value_marked_safe_is_written_as_django_writes_it():
     assert ours == forms.Select(choices=choices, attrs=attrs).render("n", None)
     assert 'value="<a&"' in ours
     assert 'data-x="<b>"' in ours
+
+
+class KeptChoices(BaseChoiceIterator):
+    """Choices that carry a memo, as budgets.menus_once's kept menus do (an
+    iterator of choices, as theirs, which a widget takes as it is)."""
+
+    def __init__(self, choices) -> None:
+        self.choices = choices
+        self.memo: dict = {}
+
+    def __iter__(self):
+        yield from self.choices
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    choices=st.lists(
+        st.one_of(
+            st.tuples(VALUES, LABELS),
+            st.tuples(TEXT, st.lists(st.tuples(VALUES, LABELS), max_size=3)),
+        ),
+        max_size=6,
+    ),
+    values=st.lists(st.one_of(VALUES, st.lists(VALUES, max_size=3)), max_size=4),
+    attrs=ATTRS,
+    name=TEXT,
+    language=st.sampled_from(["ja", "en"]),
+)
+def test_a_kept_menu_marks_its_selected_option_as_django_s_select_does(
+    choices, values, attrs, name, language
+):
+    """One memo for the choices, pages one after another with any value selected
+    (none, one, several, one not offered, one offered twice)."""
+    kept = KeptChoices(choices)
+    with translation.override(language):
+        for value in [None, *values]:
+            ours = Select(choices=kept).render(name, value, attrs)
+            django_s = forms.Select(choices=choices).render(name, value, attrs)
+            assert ours == django_s
+            assert type(ours) is type(django_s)
+    if choices:
+        assert kept.memo  # the options were kept
+
+
+def test_a_kept_menu_s_options_are_written_once(monkeypatch):
+    kept = KeptChoices([("", "すべて"), (1, "総務部"), (2, "企画経営部"), (2, "重複")])
+    Select(choices=kept).render("department", None)
+    monkeypatch.setattr(Select, "optgroups", None)  # would fail if asked again
+    page = Select(choices=kept).render("department", "2")
+    assert page.count(" selected") == 1
+    assert '<option value="2" selected>企画経営部</option>' in page
+
+
+def test_of_several_values_the_first_option_offered_is_selected():
+    choices = [("b", "B"), ("a", "A"), ("c", "C")]
+    for value in (["a", "b"], ["c", "a"], ["x", "c"]):
+        ours = Select(choices=KeptChoices(choices)).render("n", value)
+        assert ours == forms.Select(choices=choices).render("n", value)
+        assert ours.count(" selected") == 1
+
+
+def test_the_list_s_kept_menus_keep_their_options(client, fy2021):
+    caching.reset()
+    client.get("/projects/")
+    filters = ProjectFilter(queryset=None)
+    for name in ("year", "theme", "department", "section"):
+        assert filters.form.fields[name].widget.choices.memo, name
