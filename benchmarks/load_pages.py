@@ -44,9 +44,10 @@ project pages after 100 to warm up, the process's CPU time per page (lowest and
 median round), and the trivial view's; with ``--list-pages``, the list of projects
 instead (``/projects/?year=Y&page=P`` at random: 50 projects a page, each with its
 link twice, in the table and in the cards for phones). ``--miss-instructions PAGES``
-counts instead the instructions of PAGES random project pages and PAGES trivial
-views with valgrind's callgrind (each in a child of its own, less a child that only
-warms up), which other work on the machine does not move. ``--miss-parts PAGES``
+counts instead the instructions of PAGES random project pages (with
+``--list-pages``, pages of the list) and PAGES trivial views with valgrind's callgrind
+(each in a child of its own, less a child that only warms up), which other work on the
+machine does not move. ``--miss-parts PAGES``
 prints instead, in one process, where the CPU of PAGES random project pages goes (the
 template, the
 project's read, the history, the citation, the cache's get and set, the whole
@@ -413,7 +414,8 @@ def main() -> None:
     parser.add_argument(
         "--list-pages",
         action="store_true",
-        help="with --miss-cpu: random pages of the list of projects, not project pages",
+        help="with --miss-cpu or --miss-instructions: random pages of the list of "
+        "projects, not project pages",
     )
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -438,7 +440,9 @@ def main() -> None:
     if args.in_process:
         shape = {"years": args.years, "per_year": args.projects // args.years}
         if args.serve:
-            serve_pages(args.serve, args.miss_instructions, **shape)
+            serve_pages(
+                args.serve, args.miss_instructions, lists=args.list_pages, **shape
+            )
         elif args.miss_parts:
             measure_miss_parts(args.miss_parts, **shape)
         else:
@@ -468,7 +472,7 @@ def main() -> None:
         else:
             build_database(args, env)
         if args.miss_instructions:
-            measure_miss_instructions(args.miss_instructions, env)
+            measure_miss_instructions(args.miss_instructions, env, args.list_pages)
             print(f"load average after: {load_average()}")
             return
         if args.miss_cpu or args.miss_parts:
@@ -769,21 +773,29 @@ def measure_miss_parts(pages: int, *, years: int, per_year: int) -> None:
         )
 
 
-def serve_pages(kind: str, count: int, *, years: int, per_year: int) -> None:
-    """Warm up, then serve ``count`` pages of ``kind`` (none, random, trivial)."""
+def serve_pages(
+    kind: str, count: int, *, years: int, per_year: int, lists: bool = False
+) -> None:
+    """Warm up (with ``lists``, on 20 pages of the list too), then serve ``count``
+    pages of ``kind`` (none, random, list, trivial)."""
     server = InProcess(years=years, per_year=per_year)
     server.warm_up()
+    for path in server.pages("list", 20) if lists else []:
+        server.get(path)
     for path in server.pages(kind, count) if kind != "none" else []:
         server.get(path)
 
 
-def measure_miss_instructions(pages: int, env: dict[str, str]) -> None:
-    """Print the instructions per request of random project pages and of the
-    trivial view: valgrind's callgrind counts a child that warms up and serves
-    ``pages`` of each, less one that only warms up. Other work on the machine does
-    not move the count."""
+def measure_miss_instructions(
+    pages: int, env: dict[str, str], lists: bool = False
+) -> None:
+    """Print the instructions per request of random project pages (or pages of the
+    list) and of the trivial view: valgrind's callgrind counts a child that warms
+    up and serves ``pages`` of each, less one that only warms up. Other work on the
+    machine does not move the count."""
+    kind, name = ("list", "pages of the list") if lists else ("random", "project pages")
     counts = {}
-    for kind in ("none", "random", "trivial"):
+    for child in ("none", kind, "trivial"):
         command = [
             "valgrind",
             "--tool=callgrind",
@@ -792,10 +804,10 @@ def measure_miss_instructions(pages: int, env: dict[str, str]) -> None:
             __file__,
             "--in-process",
             "--serve",
-            kind,
+            child,
             *sys.argv[1:],
         ]
-        own_cache = {**env, "CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-{kind}"}
+        own_cache = {**env, "CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-{child}"}
         done = subprocess.run(  # each its own cache: every page a miss
             command,
             env=own_cache,
@@ -807,14 +819,14 @@ def measure_miss_instructions(pages: int, env: dict[str, str]) -> None:
         found = re.search(r"Collected : (\d+)", done.stderr)
         if done.returncode != 0 or found is None:
             raise SystemExit(f"callgrind failed:\n{done.stderr[-2000:]}")
-        counts[kind] = int(found.group(1))
-    random_page, trivial = (
-        (counts[kind] - counts["none"]) / pages for kind in ("random", "trivial")
+        counts[child] = int(found.group(1))
+    page, trivial = (
+        (counts[child] - counts["none"]) / pages for child in (kind, "trivial")
     )
     print(
         f"instructions per request, {pages} pages after 100 to warm up: random "
-        f"project pages {random_page / 1e6:.2f} million, the trivial view "
-        f"{trivial / 1e6:.2f} million ({random_page / trivial:.1f}x)"
+        f"{name} {page / 1e6:.2f} million, the trivial view "
+        f"{trivial / 1e6:.2f} million ({page / trivial:.1f}x)"
     )
 
 
