@@ -72,15 +72,19 @@ ATTRS = st.dictionaries(
 )
 
 
+# a menu's choices: options, and groups of options
+CHOICES = st.lists(
+    st.one_of(
+        st.tuples(VALUES, LABELS),
+        st.tuples(TEXT, st.lists(st.tuples(VALUES, LABELS), max_size=3)),
+    ),
+    max_size=6,
+)
+
+
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(
-    choices=st.lists(
-        st.one_of(
-            st.tuples(VALUES, LABELS),
-            st.tuples(TEXT, st.lists(st.tuples(VALUES, LABELS), max_size=3)),
-        ),
-        max_size=5,
-    ),
+    choices=CHOICES,
     value=st.one_of(VALUES, st.lists(VALUES, max_size=2)),
     attrs=ATTRS,
     extra=ATTRS,
@@ -131,13 +135,7 @@ class KeptChoices(BaseChoiceIterator):
 
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(
-    choices=st.lists(
-        st.one_of(
-            st.tuples(VALUES, LABELS),
-            st.tuples(TEXT, st.lists(st.tuples(VALUES, LABELS), max_size=3)),
-        ),
-        max_size=6,
-    ),
+    choices=CHOICES,
     values=st.lists(st.one_of(VALUES, st.lists(VALUES, max_size=3)), max_size=4),
     attrs=ATTRS,
     name=TEXT,
