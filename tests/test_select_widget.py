@@ -33,12 +33,12 @@ def _pages(client) -> dict:
     }
     caching.reset()
     found = {}
-    for language in ("ja", "en", "ja"):  # the kept menus' options used again
+    # the kept menus' options used again, in each language in turn; every page a
+    # miss (a URL of its own in each pass)
+    for index, language in enumerate(("ja", "en", "ja")):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         for page in LIST_PAGES:
-            caching.cache.clear()  # every page a miss; the menus stay kept
-            caching._local_pages.clear()
-            path = page.format(**values)
+            path = page.format(**values) + ("&" if "?" in page else "?") + f"n={index}"
             found[language, path] = client.get(path).content
     return found
 
