@@ -15,11 +15,22 @@ from django.template import engines
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from budgets import caching, project_page
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
-from budgets.models import FiscalYear, Project
+from budgets.models import (
+    AMOUNT_FIELDS,
+    Department,
+    FiscalYear,
+    Project,
+    Section,
+    Theme,
+)
 from budgets.project_page import reading, years
 from budgets.redis_cache import RedisCache
 from budgets.templatetags.budget_format import amount, approx
@@ -197,6 +208,103 @@ def _plain_rows(years: list, page_year: int) -> str:
     return template.render({"history": years, "project": project})
 
 
+# The template's markup that ``project_page.facts`` replaced, as it was.
+PLAIN_FACTS = """{% load i18n budget_format %}{% url 'budgets:theme' project.fiscal_year.year project.theme.number as theme_url %}{% url 'budgets:project_list' as list_url %}
+<nav aria-label="{% translate 'パンくずリスト' %}" class="breadcrumb"><ol>
+  <li><a href="{{ project.fiscal_year.get_absolute_url }}">{{ project.fiscal_year.year|era }}</a></li>
+  <li lang="ja"><a href="{{ theme_url }}">{{ project.theme.number }} {{ project.theme.name }}</a></li>
+  <li lang="ja" aria-current="page">No.{{ project.no }} {{ project.name }}</li>
+</ol></nav>
+<h1 lang="ja">{{ project.name }}</h1>
+<dl class="project">
+  <dt>{% translate "年度" %}</dt><dd><a href="{{ project.fiscal_year.get_absolute_url }}">{{ project.fiscal_year.year|era }}</a></dd>
+  <dt>{% translate "No" context "project number" %}</dt><dd>{{ project.no }}</dd>
+  <dt>{% translate "施策の柱" %}</dt><dd lang="ja"><a href="{{ theme_url }}">{{ project.theme.number }} {{ project.theme.name }}</a></dd>
+  <dt>{% translate "部" %}</dt><dd lang="ja"><a href="{{ project.section.department.get_absolute_url }}">{{ project.section.department.name }}</a></dd>
+  <dt>{% translate "課名" %}</dt><dd lang="ja"><a href="{{ list_url }}?section={{ project.section_id }}">{{ project.section.name }}</a></dd>
+  <dt>{% translate "二次経費区分" %}</dt><dd>{{ project.get_category_display }}</dd>
+  <dt>{% translate "事業内容" %}</dt><dd lang="ja">{{ project.description|linebreaksbr }}</dd>
+</dl>
+<div class="table-wrap" role="region" aria-labelledby="amounts-caption" tabindex="0">
+<table class="amounts">
+  <caption id="amounts-caption">{% translate "金額" %}</caption>
+  <thead><tr><th scope="col">{% translate "項目" %}</th><th scope="col">{% translate "千円" %}</th><th scope="col">{% translate "およそ" %}</th><th scope="col">{% translate "円での読み方" %}</th></tr></thead>
+  <tbody>
+    <tr><th scope="row">{% translate "要求額" %}</th><td class="num">{{ project.requested|thousands }}</td><td>{{ project.requested|approx }}</td><td>{{ project.requested|reading }}</td></tr>
+    <tr><th scope="row">{% translate "要求額のうちレベルアップ" %}</th><td class="num">{{ project.requested_levelup|thousands }}</td><td>{{ project.requested_levelup|approx }}</td><td>{{ project.requested_levelup|reading }}</td></tr>
+    <tr><th scope="row">{% translate "予算額" %}</th><td class="num">{{ project.budgeted|thousands }}</td><td>{{ project.budgeted|approx }}</td><td>{{ project.budgeted|reading }}</td></tr>
+    <tr><th scope="row">{% translate "予算額のうちレベルアップ" %}</th><td class="num">{{ project.budgeted_levelup|thousands }}</td><td>{{ project.budgeted_levelup|approx }}</td><td>{{ project.budgeted_levelup|reading }}</td></tr>
+  </tbody>
+</table>
+</div>"""  # noqa: E501
+
+
+def _plain_facts(project: Project, list_url: str) -> str:
+    template = engines["django"].from_string(PLAIN_FACTS)
+    written = template.render({"project": project, "list_url": list_url})
+    # less the line break after the template's {% url %} tags (the page keeps one)
+    return mark_safe(written.removeprefix("\n"))
+
+
+texts = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("<>&\"'{}%\n\r「」（）　＆ ")),
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    ),
+    min_size=1,
+    max_size=20,
+)
+amounts = st.none() | st.integers(min_value=0, max_value=10**13)
+numbers = st.integers(min_value=1, max_value=10**9)
+
+
+@st.composite
+def projects(draw) -> Project:
+    """A project with its year, theme, section and department, as a page reads it
+    (unsaved: the facts ask nothing of the database)."""
+    year = FiscalYear(year=draw(st.integers(1989, 2100)))
+    department = Department(pk=draw(numbers), name=draw(texts))
+    section = Section(pk=draw(numbers), name=draw(texts), department=department)
+    number = draw(st.integers(1, 32_767))
+    return Project(
+        fiscal_year=year,
+        theme=Theme(fiscal_year=year, number=number, name=draw(texts)),
+        section=section,
+        no=draw(st.integers(1, 10**6)),
+        name=draw(texts),
+        category=draw(st.sampled_from([*Project.Category.values, "?"])),
+        description=draw(texts),
+        **{field: draw(amounts) for field in AMOUNT_FIELDS},
+    )
+
+
+# Every text with what must be escaped, line breaks of each kind and a format field.
+TO_ESCAPE = "<b>\"&'</b>\r\n{0}\r二行目\n"
+ESCAPED = Project(
+    fiscal_year=FiscalYear(year=2021),
+    theme=Theme(fiscal_year=FiscalYear(year=2021), number=3, name=TO_ESCAPE),
+    section=Section(pk=7, name=TO_ESCAPE, department=Department(pk=5, name=TO_ESCAPE)),
+    no=12,
+    name=TO_ESCAPE,
+    category="levelup",
+    description=TO_ESCAPE,
+    requested=1_234_567,
+    requested_levelup=0,
+    budgeted=10**12,
+    budgeted_levelup=None,
+)
+
+
+@hypothesis_settings(max_examples=80, deadline=None)
+@given(project=projects(), language=st.sampled_from(["ja", "en"]))
+@example(project=ESCAPED, language="ja")
+@example(project=ESCAPED, language="en")
+def test_any_project_s_facts_are_what_the_template_wrote(project, language):
+    with translation.override(language):
+        list_url = reverse("budgets:project_list")
+        assert project_page.facts(project, list_url) == _plain_facts(project, list_url)
+
+
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_page_is_what_the_plain_path_writes(
     client, varied, language, monkeypatch
@@ -213,6 +321,7 @@ def test_every_page_is_what_the_plain_path_writes(
     with monkeypatch.context() as plain:
         plain.setattr(project_page, "project", _plain_project)
         plain.setattr(project_page, "history_rows", _plain_rows)
+        plain.setattr(project_page, "facts", _plain_facts)
         slow = pages()
 
     shown = [key for key, response in fast.items() if response.status_code == 200]

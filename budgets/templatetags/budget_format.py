@@ -70,7 +70,13 @@ def reading(value: int | None) -> str:
     value = _number(value)
     if value is None:
         return ""
-    return english_reading(value) if reads_english() else amounts.reading(value)
+    return reading_in(value, english=reads_english())
+
+
+def reading_in(value: int, *, english: bool) -> str:
+    """``reading`` of an amount in English or not, for a table that asks the
+    language once."""
+    return english_reading(value) if english else amounts.reading(value)
 
 
 @register.filter

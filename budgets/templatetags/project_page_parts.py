@@ -1,4 +1,5 @@
-"""The template tag of a project page's history table (budgets.project_page)."""
+"""The template tags of a project page's parts written in Python
+(budgets.project_page): its facts and its history table's rows."""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ from django import template
 from django.utils.safestring import SafeString
 
 from budgets import project_page
+from budgets.models import Project
 
 register = template.Library()
+
+
+@register.simple_tag
+def project_facts(project: Project, list_url: str) -> SafeString:
+    """Write the breadcrumb, the name, the facts and the amounts of the project."""
+    return project_page.facts(project, list_url)
 
 
 @register.simple_tag
