@@ -2,10 +2,18 @@
 
 Every record staff edit carries a version (``models.Versioned``). The change form
 renders the version it showed as a hidden field; on save the row is locked and the
-version compared. When someone saved in between, the save is stopped, the clerk's
-typed values stay in the form and each field the colleague changed shows the value
-now saved beside it. The form then holds the newer version, so pressing 保存 again
-is a deliberate overwrite by someone who has seen both.
+version compared. When someone saved in between, the save is stopped and the form
+shown again, merged as three versions are: a field only the colleague changed now
+holds the colleague's value (the clerk left it as it was, so saving again must not
+put the old value back), a field only the clerk changed keeps what they typed, and
+a field both changed keeps what the clerk typed with the colleague's value beside
+it. The form then holds the newer version, so pressing 保存 again saves both
+clerks' changes, and overwrites a colleague's value only where the clerk has seen
+it and typed another.
+
+Without the history record of the version the clerk opened, nothing tells which
+fields the clerk left alone: each field whose value differs from the one saved keeps
+what the clerk typed, with the saved value beside it.
 """
 
 from __future__ import annotations
@@ -23,10 +31,13 @@ SEEN_VERSION = "seen_version"
 
 STALE_MESSAGE = _(
     "この記録は、あなたが開いた後に他の人が保存しています。上書きしないよう保存を"
-    "止めました。あなたの入力はそのまま残してあり、他の人が変えた欄にはいま保存"
-    "されている値を示しています。確かめて、必要なら直してからもう一度保存して"
-    "ください。"
+    "止めました。あなたが変えた欄の入力はそのまま残してあります。他の人だけが"
+    "変えた欄は、いま保存されている値に入れ替えました。両方が変えた欄には、いま"
+    "保存されている値を横に示しています。確かめて、必要なら直してからもう一度"
+    "保存してください。"
 )
+# a form field's value when the form did not clean it (its input was refused)
+_NOT_CLEANED = object()
 
 
 class VersionGuardForm(forms.ModelForm):
@@ -71,28 +82,57 @@ class VersionGuardForm(forms.ModelForm):
         return cleaned
 
     def _show_newer_values(self, current: models.Model, seen: int | None) -> None:
-        """Put the saved value beside each field a colleague changed."""
+        """Merge the colleague's save into the form (see the module's docstring)."""
         before = _record_at_version(current, seen)
         for name in self.fields:
             field = _model_field(current, name)
             if field is None:
                 continue
             now = field.value_from_object(current)
-            if before is not None and field.value_from_object(before) == now:
-                continue
-            if before is None and self._posted_equals(name, field, now):
-                continue
+            if before is None:
+                if self._posted(name, now):
+                    continue
+            else:
+                was = field.value_from_object(before)
+                if was == now:  # the colleague left it alone
+                    continue
+                if self._posted(name, was) and self._take_saved_value(name, now):
+                    self.add_error(
+                        name,
+                        gettext("他の人が保存した値に入れ替えました: %(value)s")
+                        % {"value": _display(current, field)},
+                    )
+                    continue
             self.add_error(
                 name,
                 gettext("他の人が保存した値: %(value)s")
                 % {"value": _display(current, field)},
             )
 
-    def _posted_equals(self, name: str, field: models.Field, now: Any) -> bool:
-        posted = self.cleaned_data.get(name)
+    def _posted(self, name: str, value: Any) -> bool:
+        """Whether the form's cleaned value of ``name`` is ``value``."""
+        posted = self.cleaned_data.get(name, _NOT_CLEANED)
         if isinstance(posted, models.Model):
             posted = posted.pk
-        return posted == now or (posted in (None, "") and now in (None, ""))
+        return posted == value or (posted in (None, "") and value in (None, ""))
+
+    def _take_saved_value(self, name: str, value: Any) -> bool:
+        """Put the saved ``value`` into the form's data, as its widget posts it;
+        False for a widget posting more than one value (it keeps the clerk's)."""
+        form_field = self.fields[name]
+        if isinstance(form_field.widget, forms.MultiWidget):
+            return False
+        key = self.add_prefix(name)
+        self.data = self.data.copy()
+        prepared = form_field.prepare_value(value)
+        if isinstance(form_field.widget, forms.CheckboxInput):
+            if prepared:
+                self.data[key] = "on"
+            else:
+                self.data.pop(key, None)
+        else:
+            self.data[key] = "" if prepared is None else str(prepared)
+        return True
 
     def _hold_version(self, version: int) -> None:
         """Let the form shown again carry the version now stored."""

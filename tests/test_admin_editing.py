@@ -7,6 +7,7 @@ page does not render cannot be sent, so one missing from the fieldsets fails her
 import pytest
 from django.contrib.auth.models import User
 
+from budgets.importing import import_table
 from budgets.models import (
     Department,
     FiscalYear,
@@ -155,7 +156,7 @@ def opened_before_a_colleague_saved(app, project, clerk, colleague):
     return mine
 
 
-def test_only_the_fields_the_colleague_changed_show_their_saved_value(
+def test_a_field_only_the_colleague_changed_now_holds_their_value(
     django_app, clerk, colleague, fy2021
 ):
     project = Project.objects.get(no=1)
@@ -164,32 +165,49 @@ def test_only_the_fields_the_colleague_changed_show_their_saved_value(
     mine["description"] = "私の説明"
     response = mine.submit("_save")
 
+    assert STOPPED in response.text
+    again = response.forms["project_form"]
+    assert again["budgeted"].value == "3000000"  # not this clerk's stale 3191866
+    assert again["description"].value == "私の説明"
     assert (
-        "他の人が保存した値: 3,000,000"
+        "他の人が保存した値に入れ替えました: 3,000,000"
         in response.html.select_one(".field-budgeted .errorlist").get_text()
     )
     assert response.html.select_one(".field-description .errorlist") is None
 
 
-def test_after_seeing_the_newer_values_the_clerk_may_save_on_purpose(
-    django_app, clerk, colleague, fy2021
-):
+def test_saving_again_keeps_both_clerks_changes(django_app, clerk, colleague, fy2021):
     project = Project.objects.get(no=1)
     mine = opened_before_a_colleague_saved(django_app, project, clerk, colleague)
     mine["description"] = "私の説明"
     stopped = mine.submit("_save")
 
-    again = stopped.forms["project_form"]
-    assert again["budgeted"].value == "3191866"  # still what this clerk had
-    again["budgeted"] = "3000000"  # they take the colleague's figure
-    assert saved(again.submit("_save"))
+    assert saved(stopped.forms["project_form"].submit("_save"))
 
     project.refresh_from_db()
     assert (project.description, project.budgeted, project.version) == (
         "私の説明",
-        3_000_000,
+        3_000_000,  # the colleague's figure is not put back to what it was
         3,
     )
+
+
+def test_a_field_both_changed_is_overwritten_only_on_purpose(
+    django_app, clerk, colleague, fy2021
+):
+    project = Project.objects.get(no=1)
+    mine = opened_before_a_colleague_saved(django_app, project, clerk, colleague)
+    mine["budgeted"] = "3100000"
+    stopped = mine.submit("_save")
+
+    again = stopped.forms["project_form"]
+    assert again["budgeted"].value == "3100000"  # what this clerk typed
+    beside = stopped.html.select_one(".field-budgeted .errorlist").get_text()
+    assert "他の人が保存した値: 3,000,000" in beside
+    assert saved(again.submit("_save"))  # having seen both, they keep theirs
+
+    project.refresh_from_db()
+    assert (project.budgeted, project.version) == (3_100_000, 3)
 
 
 def test_a_theme_edited_on_its_year_page_is_guarded_too(
@@ -314,3 +332,16 @@ def test_a_description_typed_over_several_lines_is_kept_with_its_tabs(
 
     project.refresh_from_db()
     assert project.description == "一行目\n\t字下げした二行目"
+
+
+def test_each_theme_on_offer_says_its_year(django_app, clerk, fy2021, seed_text):
+    assert import_table(seed_text.replace("令和3年度", "令和4年度").encode()).ok
+    project = Project.objects.get(fiscal_year__year=2022, no=1)
+
+    options = change_form(django_app, project, clerk)["theme"].options
+
+    texts = [text for _, _, text in options if text != "---------"]
+    assert texts[0].startswith("令和4年度 1 ")  # the latest year first
+    assert any(text.startswith("令和3年度 1 ") for text in texts)
+    assert len(set(texts)) == len(texts) == Theme.objects.count()
+    assert [selected for value, selected, _ in options if selected] == [True]

@@ -226,6 +226,7 @@ def test_4_the_second_of_two_clerks_is_stopped_and_keeps_what_they_typed(
         open_project(page, live_server, loan())
 
     retype(first_page.get_by_role("textbox", name="事業内容"), NEW_DESCRIPTION)
+    retype(first_page.get_by_label("要求額（千円）").first, "3900000")
     save(first_page)
     assert "を変更しました" in first_page.locator(".messagelist").inner_text()
 
@@ -235,14 +236,31 @@ def test_4_the_second_of_two_clerks_is_stopped_and_keeps_what_they_typed(
     save(second_page)
 
     assert STOPPED in second_page.locator("#content").inner_text()
+    # both changed the description: the second clerk's text, the first's beside it
     assert second_page.get_by_role("textbox", name="事業内容").input_value() == typed
-    assert second_page.get_by_label("予算額（千円）").first.input_value() == "3300000"
     assert f"他の人が保存した値: {NEW_DESCRIPTION}" in error_beside(
         second_page, "description"
+    )
+    # only the second changed the budget: what they typed
+    assert second_page.get_by_label("予算額（千円）").first.input_value() == "3300000"
+    # only the first changed the request: the first's figure, not the stale one
+    assert second_page.get_by_label("要求額（千円）").first.input_value() == "3900000"
+    assert "他の人が保存した値に入れ替えました: 3,900,000" in error_beside(
+        second_page, "requested"
     )
     screenshot(second_page, "admin-4-stopped")
     project = loan()
     assert project.description == NEW_DESCRIPTION and project.budgeted != 3_300_000
+
+    save(second_page)  # having seen both, the second clerk saves again
+
+    assert "を変更しました" in second_page.locator(".messagelist").inner_text()
+    project = loan()
+    assert (project.description, project.requested, project.budgeted) == (
+        typed,
+        3_900_000,
+        3_300_000,
+    )
     first.close()
     second.close()
 
