@@ -162,6 +162,17 @@ class BudgetConfirmImportForm(UploadConfirmForm):
 
 
 class ProjectAdminForm(VersionGuardForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # every year has its own themes, numbered from 1: say whose each one is
+        theme = self.fields.get("theme")  # none for a reader: shown, not offered
+        if theme is None:
+            return
+        theme.queryset = theme.queryset.select_related("fiscal_year").order_by(
+            "-fiscal_year__year", "number"
+        )
+        theme.label_from_instance = _theme_with_its_year
+
     class Meta:
         model = Project
         fields = [
@@ -178,6 +189,10 @@ class ProjectAdminForm(VersionGuardForm):
             "budgeted_levelup",
             "lineage",
         ]
+
+
+def _theme_with_its_year(theme: Theme) -> str:
+    return f"{theme.fiscal_year.era_label} {theme}"
 
 
 @admin.register(ImportEvent)
