@@ -90,6 +90,16 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_out_of_the_admin(client, db)
     assert "User-agent: *" in text.splitlines()
 
 
+def test_robots_txt_keeps_crawlers_off_the_language_switch_and_downloads(client, db):
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    switch = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    assert 'href="/language/en/?next=' in switch  # on every page
+    assert "Disallow: /language/" in lines
+    assert {"Disallow: /projects.csv", "Disallow: /projects.xlsx"} <= set(lines)
+    assert not any("/i18n/" in line for line in lines)  # no such path
+
+
 def test_a_shared_project_link_shows_its_name_and_amount(client, fy2021):
     html = client.get("/projects/2021/1/").content.decode()
 
