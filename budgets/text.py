@@ -222,6 +222,17 @@ def validate_multiline_text(value: str) -> None:
     _raise_problem(stored_text_problem(value, multiline=True) or _edge_problem(value))
 
 
+# What an HTML parser reads as an error and a page should not hold: C0 and C1
+# control characters other than tab and line breaks (a NUL it reads as U+FFFD).
+_HTML_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def as_html_reads(s: str) -> str:
+    """``s`` with each control character a page may not hold as U+FFFD, as a
+    browser reads it back: for text a visitor sent that a page echoes."""
+    return _HTML_CONTROLS.sub("\ufffd", s)
+
+
 def show_controls(s: str) -> str:
     """``s`` with each control character, tab and line break written as U+XXXX."""
     return _FORBIDDEN_ONE_LINE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)

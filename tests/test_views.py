@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -120,6 +121,35 @@ def test_invalid_parameters_are_explained_not_a_server_error(client, fy2021, par
     assert response.status_code == 200
     assert response.context["filter"].errors
     assert "絞り込みの条件が正しくありません" in response.content.decode()
+
+
+def test_each_refused_field_points_a_screen_reader_to_its_explanation(client, fy2021):
+    params = {"year": "abc", "sort": "<x>", "budgeted_min": "NaN"}
+
+    html = client.get("/projects/", params).content.decode()
+
+    described = set(re.findall(r'aria-describedby="([^"]*_error)"', html))
+    assert described == {"id_year_error", "id_sort_error", "id_budgeted_min_error"}
+    for element in described:
+        explanation = re.search(f'<li id="{element}">([^<]*)</li>', html)
+        assert explanation, element  # the element it names is on the page
+    assert "&lt;x&gt;" in html and "<x>" not in html
+
+
+@pytest.mark.parametrize("path", ["/projects/", "/projects.csv", "/projects.xlsx"])
+@pytest.mark.parametrize("name", ["q", "sort", "year", "budgeted_min"])
+def test_a_control_character_asked_for_is_echoed_as_a_browser_reads_it(
+    client, fy2021, path, name
+):
+    response = client.get(path, {name: "融資\x00\x01\x9f"})
+
+    assert response.status_code in (200, 400)
+    if not response["Content-Type"].startswith("text/"):
+        return  # a workbook of what was found (nothing)
+    body = b"".join(response).decode("utf-8-sig")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", body)
+    if name == "sort":  # its refusal says what was asked: as it was read
+        assert "融資\ufffd\ufffd\ufffd" in body
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "999", "-1"])
