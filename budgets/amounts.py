@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext
 
+from budgets.text import nfkc_made_digits
+
 # Cells meaning "no value". Not ｰ/ー (the long-vowel mark).
 _DASHES = frozenset("-－―‐‑‒–—−")
 # A negative is △/▲ or a dash before the number.
@@ -114,6 +116,8 @@ def _read_amount(value: str | int | float | Decimal | None) -> int | None:
     text = unicodedata.normalize("NFKC", value).strip()
     if not text or text in _DASHES:
         return None
+    if nfkc_made_digits(value, text):  # "882¹": not 8821
+        raise AmountError(AmountError.NOT_A_NUMBER, value)
     body = text.removesuffix(_UNIT).rstrip()
     negative = body[:1] in _NEGATIVE_MARKS
     if negative:

@@ -222,6 +222,19 @@ def validate_multiline_text(value: str) -> None:
     _raise_problem(stored_text_problem(value, multiline=True) or _edge_problem(value))
 
 
+# The digits a table's numbers are written with. NFKC also makes digits of
+# superscripts, subscripts, circled numbers and other look-alikes: "882¹", an amount
+# with a footnote mark, would read 8821.
+_WRITTEN_DIGIT = re.compile("[0-9\uff10-\uff19]")
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def nfkc_made_digits(written: str, normalised: str) -> bool:
+    """Whether ``normalised``, the NFKC of ``written``, holds digits that ``written``
+    did not write as digits (ASCII or full-width): a number not to be read."""
+    return len(_ASCII_DIGIT.findall(normalised)) != len(_WRITTEN_DIGIT.findall(written))
+
+
 # What an HTML parser reads as an error and a page should not hold: C0 and C1
 # control characters other than tab and line breaks (a NUL it reads as U+FFFD).
 _HTML_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

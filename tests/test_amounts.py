@@ -128,6 +128,13 @@ def test_fractions_are_refused(cell):
         "+5",
         "(26,000)",
         "５万",
+        "882¹",  # a footnote mark: not 8821
+        "¹²³",
+        "₁₂",
+        "①",
+        "⑩",
+        "𝟏𝟐",  # mathematical digits
+        "1½",
         True,
         False,
         float("nan"),

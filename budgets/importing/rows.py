@@ -18,7 +18,12 @@ from budgets.importing.cells import as_text
 from budgets.importing.headers import COLUMN_LABELS, category, published_flag
 from budgets.importing.problems import Problems
 from budgets.models import AMOUNT_FIELDS, ImportEvent, Project, amount_problems
-from budgets.text import normalise_line_breaks, show_controls, stored_text_problem
+from budgets.text import (
+    nfkc_made_digits,
+    normalise_line_breaks,
+    show_controls,
+    stored_text_problem,
+)
 
 # The largest No and theme number their columns hold, on every database.
 WHOLE_NUMBER_MAX = {
@@ -166,7 +171,10 @@ def whole_number(cell: Any, key: str) -> int:
         return cell
     text = as_text(cell)
     if not text.isdecimal():  # int() reads full-width digits as NFKC would
-        text = unicodedata.normalize("NFKC", text).removesuffix(".0")
+        normalised = unicodedata.normalize("NFKC", text)
+        # "12¹", a footnote mark, is not 121
+        text = "" if nfkc_made_digits(text, normalised) else normalised
+        text = text.removesuffix(".0")
     digits = text.lstrip("0")
     if not text.isdecimal() or not digits:
         raise BadCell(_("1 以上の整数で入力してください。"))

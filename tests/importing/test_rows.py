@@ -64,7 +64,9 @@ def test_a_whole_number_reads_as_tables_write_it(cell, expected):
     assert rows.whole_number(cell, "no") == expected
 
 
-@pytest.mark.parametrize("cell", ["0", "-1", "1.5", "", "9" * 5000, True])
+@pytest.mark.parametrize(
+    "cell", ["0", "-1", "1.5", "", "9" * 5000, True, "12¹", "①", "₁₂", "１²"]
+)
 def test_a_whole_number_refuses_what_no_column_can_hold(cell):
     with pytest.raises(rows.BadCell):
         rows.whole_number(cell, "theme_number")
