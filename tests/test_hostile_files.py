@@ -7,6 +7,7 @@ seed table, the way a program other than Excel, or an attacker, writes them.
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -113,8 +114,18 @@ def test_cut_off_shared_strings_are_refused_as_unreadable():
         ('<c r="C40"><v>1e999</v></c>', "数値のセルに数値でない値（inf）", None),
         ('<c r="C40" t="b"><v>yes</v></c>', "セルの値が読めません", "yes"),
         ('<c r="C40"><f>SUM(A1:A2)</f></c>', "数式の結果が保存されていません", None),
+        # as openpyxl writes a formula it never calculated: an empty <v>
+        ('<c r="C40"><f>CONCAT("a","b")</f><v/></c>', "数式の結果が保存されて", None),
     ],
-    ids=["shared-string-index", "nan", "text", "infinite", "boolean", "formula"],
+    ids=[
+        "shared-string-index",
+        "nan",
+        "text",
+        "infinite",
+        "boolean",
+        "formula",
+        "formula-empty-value",
+    ],
 )
 def test_an_unreadable_cell_is_refused_naming_sheet_row_and_column(
     seed_rows, xml, message, value
@@ -142,6 +153,18 @@ def test_a_formula_without_a_saved_result_tells_the_clerk_to_save_it_in_excel(
 
     assert "H" in problems and "10行目" in problems
     assert "Excel で開いて保存し直してください" in problems
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell(seed_rows):
+    rows = [list(cells) for cells in seed_rows]
+    description = '<c r="F10" t="str"><f>IF(TRUE,"","x")</f><v></v></c>'  # Excel's ""
+    sheet = re.sub(rb'<c r="F10".*?</c>', description.encode(), sheet_xml(rows))
+    data = workbook([("R3", sheet)])
+
+    report = import_table(data)
+
+    assert report.ok, report.problems
+    assert Project.objects.get(no=rows[9][0]).description == ""
 
 
 def test_a_workbook_without_sheets_is_refused():

@@ -307,6 +307,16 @@ def _quoted(names: list[str]) -> str:
     return "".join(f"「{name}」" for name in names)
 
 
+def _saved_result(element) -> bool:
+    """Whether a formula cell holds its result: a ``<v>`` with a value, or an empty
+    one for a text result (``t="str"``, Excel's ""). openpyxl writes an empty
+    ``<v/>`` for a formula it never calculated."""
+    value = element.find(_VALUE)
+    if value is None:
+        return False
+    return bool(value.text) or element.get("t") == "str"
+
+
 class _NoResult:
     """A formula cell whose result was never saved (no ``<v>``)."""
 
@@ -328,7 +338,7 @@ class _SheetParser(WorkSheetParser):
             cell = super().parse_cell(element)
         except Exception:  # each malformed cell raises its own kind of error
             return self._unreadable(element, before)
-        if element.find(_VALUE) is None and element.find(_FORMULA) is not None:
+        if element.find(_FORMULA) is not None and not _saved_result(element):
             cell["value"] = _NoResult()
         return cell
 
