@@ -318,6 +318,8 @@ def _break(
         (15, 6, "1,000,000,000,001", "要求額", "上限は 1,000,000,000,000 千円"),
         (14, 6, "882¹", "要求額", "「882¹」は金額として読めません"),  # not 8821
         (16, 0, "16¹", "No", "1 以上の整数"),  # not 161
+        (17, 5, "説明\u2028続き", "事業内容", "制御文字 U+2028"),  # no line's end
+        (18, 5, "説明\x85続き", "事業内容", "制御文字 U+0085"),
     ],
 )
 def test_a_bad_row_is_refused_whole_naming_line_and_column(
@@ -336,6 +338,19 @@ def test_a_bad_row_is_refused_whole_naming_line_and_column(
     assert words in problem.message
     assert f"{line}行目" in str(problem)
     assert database_snapshot() == before
+
+
+def test_a_page_break_of_pdftotext_moves_no_line(seed_text, fy2021):
+    rows = seed_cells(seed_text)
+    line = project_line(rows, 20)
+    rows[line - 1][6] = "abc"
+    lines = to_text(rows).decode().split("\n")
+    lines[line - 3] = "\f" + lines[line - 3]  # a page starting two lines above
+
+    report = import_table("\n".join(lines).encode())
+
+    [problem] = report.problems
+    assert (problem.line, problem.column) == (line, "要求額")
 
 
 def test_every_problem_is_listed_at_once(seed_text):

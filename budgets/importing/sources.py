@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,10 +60,25 @@ def read_source(data: bytes) -> Source:
     return _read_text(data)
 
 
+# A text file's lines end where an editor's do. str.splitlines() also ends one at a
+# form feed, U+2028, U+0085 and other separators: every later line would be
+# numbered one too far, and a separator inside a cell would cut its row in two.
+_LINE_END = re.compile("\r\n|\r|\n")
+# pdftotext starts each page with a form feed: a page break, not a cell's text.
+_PAGE_BREAK = re.compile("^\f+", re.MULTILINE)
+
+
+def _lines(text: str) -> list[str]:
+    lines = _LINE_END.split(_PAGE_BREAK.sub("", text))
+    if lines[-1] == "":  # the last line's end
+        lines.pop()
+    return lines
+
+
 def _read_text(data: bytes) -> Source:
     text, encoding = _decode(data)
     text = text.lstrip("\ufeff")
-    lines = text.splitlines()
+    lines = _lines(text)
     if any("\t" in line for line in lines) and not _csv_header_found(text):
         rows = [
             SourceRow(number, line.split("\t"))
@@ -114,8 +130,17 @@ def _decode(data: bytes) -> tuple[str, str]:
             "CSV（UTF-8 または Shift_JIS）、XLSX のいずれかを選んでください。"
         )
     )
-    if b"\x00" in data[:65536]:
-        raise ImportRefused([unreadable])
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text"
+        raise ImportRefused(
+            [
+                Problem(
+                    _(
+                        "UTF-16 で保存されたテキストは読めません。Excel なら"
+                        "「CSV UTF-8（コンマ区切り）」で保存し直してください。"
+                    )
+                )
+            ]
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ("utf-8-sig",)
     else:

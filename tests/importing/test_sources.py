@@ -66,3 +66,35 @@ def test_what_is_no_table_is_refused_before_any_row_is_read(data):
         read_source(data)
 
     assert refused.value.problems
+
+
+def test_lines_are_numbered_as_an_editor_numbers_them():
+    # pdftotext starts each page with a form feed; U+2028 and U+0085 end no line
+    text = "表題\n\f1\t保育\n2\t説明\u2028の途中\n3\t次\x85行\n\f\n"
+
+    source = read_source(text.encode())
+
+    assert [(row.line, row.cells) for row in source.rows] == [
+        (1, ["表題"]),
+        (2, ["1", "保育"]),  # the page break is no cell's text
+        (3, ["2", "説明\u2028の途中"]),  # kept, for the cell's check to name
+        (4, ["3", "次\x85行"]),
+        (5, [""]),
+    ]
+
+
+def test_a_nul_near_the_start_is_named_by_line_and_column():
+    with pytest.raises(ImportRefused) as refused:
+        read_source("No\t事業名\n1\t保\x00育\n".encode())
+
+    [problem] = refused.value.problems
+    assert (problem.line, problem.column) == (2, "B")
+    assert "NUL" in problem.message
+
+
+def test_excel_s_unicode_text_is_refused_saying_how_to_save_it():
+    with pytest.raises(ImportRefused) as refused:
+        read_source("No\t事業名\n1\t保育\n".encode("utf-16"))
+
+    [problem] = refused.value.problems
+    assert "UTF-16" in problem.message and "CSV UTF-8" in problem.message
