@@ -55,6 +55,12 @@ def keep(event: ImportEvent, data: bytes, *, kind: str) -> None:
     event.save(update_fields=["source", "source_public"])
 
 
+def forget_unrecorded(name: str) -> None:
+    """Delete a kept file that no import record names (its import rolled back)."""
+    if not ImportEvent.objects.filter(source=name).exists():
+        source_storage().delete(name)
+
+
 @permission_required("budgets.view_importevent", raise_exception=True)
 def download(request: HttpRequest, pk: int) -> FileResponse:
     """The file import ``pk`` read, as an attachment under the name it had."""

@@ -62,6 +62,21 @@ def test_import_command_year_conflict(capsys):
     assert "一致しません" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("year", ["3", "0", "-2021", "40000"])
+def test_a_year_no_table_can_have_is_refused_keeping_nothing(year, tmp_path, capsys):
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text(SEED.read_text().replace("令和3年度", ""))
+
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_budget_table", str(untitled), "--year", year)
+
+    out = capsys.readouterr().out
+    assert f"年度 {year} は扱えません" in out and "例: 2021" in out
+    assert not FiscalYear.objects.exists()
+    kept = tmp_path / "sources"  # where the tests keep imports' files (conftest)
+    assert not kept.exists() or not any(kept.rglob("*"))
+
+
 def test_export_command_writes_what_the_public_csv_serves(tmp_path, client):
     call_command("import_budget_table", str(SEED), "--publish")
     target = tmp_path / "fy2021.csv"

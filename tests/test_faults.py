@@ -29,7 +29,7 @@ def failing_after(calls: int, at_failure: dict | None = None):
 
 
 def test_an_import_killed_halfway_leaves_an_empty_database_empty(
-    seed_bytes, monkeypatch
+    seed_bytes, monkeypatch, private_uploads
 ):
     monkeypatch.setattr(bulk, "BATCH_SIZE", 10)  # two batches written, then death
     before = database_snapshot()
@@ -41,10 +41,12 @@ def test_an_import_killed_halfway_leaves_an_empty_database_empty(
     assert database_snapshot() == before
     assert not ImportEvent.objects.exists()
     assert not Project.history.exists()
+    kept = private_uploads / "sources"  # nor a copy of the file (conftest's folder)
+    assert not kept.exists() or not any(path.is_file() for path in kept.rglob("*"))
 
 
 def test_an_update_killed_halfway_leaves_the_year_as_it_was(
-    fy2021, seed_text, monkeypatch
+    fy2021, seed_text, monkeypatch, private_uploads
 ):
     monkeypatch.setattr(bulk, "BATCH_SIZE", 1)  # one project updated, then death
     before = database_snapshot()
@@ -59,3 +61,6 @@ def test_an_update_killed_halfway_leaves_the_year_as_it_was(
     assert database_snapshot() == before
     assert Project.history.count() == history_before
     assert ImportEvent.objects.count() == 1
+    # the first import's file stays: its record names it
+    [event] = ImportEvent.objects.all()
+    assert (private_uploads / "sources" / event.source.name).is_file()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
 
 from budgets import caching, source_files
 from budgets.importing import bulk, failures, proposing
@@ -18,7 +19,7 @@ from budgets.importing.proposing import Decisions
 from budgets.importing.sources import Source, read_source
 from budgets.importing.table import parse_table
 from budgets.importing.writing import apply_plan
-from budgets.models import ImportEvent
+from budgets.models import FIRST_YEAR, LAST_YEAR, ImportEvent
 
 
 @dataclass
@@ -126,6 +127,9 @@ def _import_table(
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
     )
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        report.problems = [_year_out_of_range(year)]
+        return report
     try:
         source = source or read_source(data)
     except ImportRefused as refused:
@@ -156,9 +160,22 @@ def _import_table(
                 via=via,
             )
     except Exception as error:
+        event = report.event
+        if not committed.is_set() and event is not None and event.source:
+            source_files.forget_unrecorded(event.source.name)  # rolled back: not kept
         if not _note_failure(error, report=report, committed=committed.is_set()):
             raise
     return report
+
+
+def _year_out_of_range(year: int) -> Problem:
+    return Problem(
+        _(
+            "年度 %(year)s は扱えません。%(first)s から %(last)s までの西暦で"
+            "指定してください（例: 2021）。"
+        )
+        % {"year": year, "first": FIRST_YEAR, "last": LAST_YEAR}
+    )
 
 
 def _parse(
