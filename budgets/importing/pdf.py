@@ -12,7 +12,9 @@ PDF exactly as it reads the copied text.
 What cannot be read is refused with the page: a password, a page that is only a
 picture (a scan), text whose fonts have no Unicode map (``(cid:12)``, private-use or
 replacement characters), a table whose number of columns differs from the first
-page's, and a PDF too long or too complex to read in bounded time.
+page's, and a PDF too long or too complex to read in bounded time and memory (a
+page asking for more drawing than a table needs is refused before it is drawn:
+``pdf_content``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from budgets.importing import pdf_content
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.sources import Source, SourceRow
 
@@ -172,6 +175,7 @@ def _check_columns(
 def _read_page(page) -> tuple[list[PdfRow], int | None]:
     """The page's rows top to bottom, and the width of its tables (None if none)."""
     number = page.page_number
+    _check_commands(page, number)  # before pdfminer draws the page
     _check_size(page, number)
     chars = page.chars
     if not chars:
@@ -198,6 +202,18 @@ def _read_page(page) -> tuple[list[PdfRow], int | None]:
     rows += _text_rows(page, tables, number)
     rows.sort(key=lambda row: row.top)
     return rows, next(iter(widths), None)
+
+
+def _check_commands(page, number: int) -> None:
+    if pdf_content.page_commands(page.page_obj) > pdf_content.MAX_PAGE_COMMANDS:
+        raise _refused(
+            _(
+                "このページは表として読むには複雑すぎます（描画命令が %(limit)s MB を"
+                "超えます）。表計算ソフトから印刷した PDF を選んでください。"
+            )
+            % {"limit": pdf_content.MAX_PAGE_COMMANDS // 2**20},
+            number,
+        )
 
 
 def _check_size(page, number: int) -> None:
