@@ -303,6 +303,7 @@ def test_the_lineage_page_saves_without_changing_its_projects(
         ("description", "段\u2028落", "制御文字 U+2028"),
         ("name", "融資\t事業", "改行やタブは使えません"),
         ("name", "\u200b融資事業", "見えない文字"),
+        ("name", "融資\x00事業", "NUL 文字（\\0）は使えません"),  # not "enter some"
     ],
 )
 def test_text_the_exports_could_not_give_back_is_refused_beside_its_field(
