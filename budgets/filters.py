@@ -18,7 +18,7 @@ from budgets.models import (
     Theme,
 )
 from budgets.select_widget import Select
-from budgets.text import as_html_reads, search_key
+from budgets.text import search_key
 
 
 class ThemeChoiceField(KeptChoiceField):
@@ -136,14 +136,6 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields: list[str] = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        # the page, its errors and the 400 of a download echo what was asked
-        if data is not None:
-            data = data.copy()
-            for key, values in data.lists():
-                data.setlist(key, [as_html_reads(value) for value in values])
-        super().__init__(data, *args, **kwargs)
 
     def filter_keyword(self, queryset, name, value):
         return queryset.search(value)

@@ -36,6 +36,7 @@ from budgets.models import (
     SectionSuccession,
     Theme,
 )
+from budgets.text import as_html_reads
 
 
 def _with_previous(rows: list) -> list[dict]:
@@ -97,7 +98,24 @@ class YearView(YearOverviewMixin, DetailView):
         return super().get_context_data(**kwargs) | self.overview(self.object, years)
 
 
-class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
+class EchoedQueryMixin:
+    """Filters that read the query as a browser reads it back from a page (a
+    control character as U+FFFD, ``as_html_reads``): the list, its errors and a
+    download's 400 echo what was asked. The API refuses such a query instead."""
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if kwargs["data"] is not None:
+            data = kwargs["data"].copy()
+            for key, values in data.lists():
+                data.setlist(key, [as_html_reads(value) for value in values])
+            kwargs["data"] = data
+        return kwargs
+
+
+class ProjectListView(
+    CachedPageMixin, ForgivingPaginationMixin, EchoedQueryMixin, FilterView
+):
     filterset_class = ProjectFilter
     queryset = Project.objects.published().with_related()
     template_name = "budgets/project_list.html"
@@ -123,7 +141,7 @@ class ProjectListView(CachedPageMixin, ForgivingPaginationMixin, FilterView):
         return paginator
 
 
-class ProjectCSVView(CachedPageMixin, FilterView):
+class ProjectCSVView(CachedPageMixin, EchoedQueryMixin, FilterView):
     """The list's CSV: the same filters as /projects/, every matching row, streamed
     (or its workbook, see ``budgets.downloads``)."""
 
