@@ -62,6 +62,11 @@ FILTER_CASES = [
     ({"q": "GIGA"}, 1),
     ({"q": "ｷﾞｶﾞ"}, 0),
     ({"q": "環境課"}, 2),
+    # No 22's 「CO ₂」, its subscript apart as the city's PDF writes it
+    ({"q": "co2"}, 1),
+    ({"q": "CO₂"}, 1),
+    ({"q": "ＣＯ２ 吸収"}, 1),
+    ({"q": "co 2"}, 1),
     ({"budgeted_min": "1000000"}, 2),
     ({"budgeted_max": "0"}, 1),
 ]

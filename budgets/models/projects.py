@@ -41,19 +41,26 @@ def project_search_text(
 ) -> str:
     """Return the normalised text that keyword search looks in.
 
-    The search key of the four joined by spaces, built part by part (the same text:
-    no normalisation reaches across a space), so that the few section and
-    department names an import repeats on every row are normalised once.
+    The search key of each of the four without its spaces, the four joined by
+    spaces: a word is found whatever spaces a text puts inside it (the city's PDF
+    writes 「CO ₂」, its subscript apart, for CO2), and never across two of the four
+    (no search word holds a space). Built part by part (the same text: no
+    normalisation reaches across a space), so that the few section and department
+    names an import repeats on every row are normalised once.
     """
-    keys = (search_key(name), search_key(description), _name_key(section))
+    keys = (_search_words(name), _search_words(description), _name_key(section))
     return " ".join(key for key in (*keys, _name_key(department)) if key)
+
+
+def _search_words(text: str) -> str:
+    return search_key(text).replace(" ", "")
 
 
 # An import repeats a few section and department names on every row: each is
 # normalised once (benchmarks/import_phases.py, "write: search keys").
 @functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
-    return search_key(name)
+    return _search_words(name)
 
 
 def amount_problems(
