@@ -187,9 +187,14 @@ class ProjectCSVView(CachedPageMixin, EchoedQueryMixin, FilterView):
             )
         if response.status_code != 200:  # the page that points to the CSV
             return response
-        # the names /data/ gives the same files
-        filename = opendata.filename(year.year if year else None, fmt)
-        return downloads.attach(response, filename)
+        # the names /data/ gives the same files; a part of them is named so
+        filtered = filterset.is_bound and any(
+            value not in (None, "", [])
+            for name, value in filterset.form.cleaned_data.items()
+            if name not in ("year", "sort")  # a whole year, in any order: the file
+        )
+        name = opendata.filename(year.year if year else None, fmt, filtered=filtered)
+        return downloads.attach(response, name)
 
 
 class ProjectDetailView(CachedPageMixin, DetailView):

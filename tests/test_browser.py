@@ -109,7 +109,7 @@ def test_a_reader_finds_a_project_and_takes_the_list_home_without_javascript(
     download = download_info.value
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    assert saved.name == "minato-budget-2021.csv"
+    assert saved.name == "minato-budget-2021-filtered.csv"  # a search's part
     data = saved.read_bytes()
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

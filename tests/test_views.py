@@ -219,7 +219,7 @@ def test_csv_download_carries_the_filters(client, fy2021):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert "minato-budget-2021.csv" in response["Content-Disposition"]
+    assert "minato-budget-2021-filtered.csv" in response["Content-Disposition"]
     rows = csv_rows(response)
     assert rows[0][:4] == ["年度", "施策番号", "施策名", "No"]
     assert len(rows) == 11
@@ -261,10 +261,10 @@ def test_the_list_downloads_as_cp932_csv_for_older_excel(client, fy2021):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=Windows-31J"
-    # the name /data/ gives the same file
+    # a part of the file /data/ gives, named so
     assert (
         response["Content-Disposition"]
-        == 'attachment; filename="minato-budget-all.cp932.csv"'
+        == 'attachment; filename="minato-budget-all-filtered.cp932.csv"'
     )
     text = response.getvalue().decode("cp932")
     assert text.splitlines()[0].startswith("年度,施策番号")
@@ -293,7 +293,7 @@ def test_the_list_downloads_as_xlsx_with_the_same_filters(client, fy2021):
         ("/projects.xlsx", {"year": "2021"}, "xlsx"),
         ("/projects.csv", {}, "csv"),
         ("/projects.csv", {"encoding": "sjis"}, "cp932.csv"),
-        ("/projects.xlsx", {"category": "new"}, "xlsx"),
+        ("/projects.xlsx", {"sort": "-budgeted"}, "xlsx"),
     ],
 )
 def test_the_list_downloads_are_named_as_the_data_page_names_them(
@@ -305,6 +305,23 @@ def test_the_list_downloads_are_named_as_the_data_page_names_them(
     name = f"minato-budget-{year}.{fmt}"
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     assert f"/data/{name}" in client.get("/data/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"q": "GIGA"}, "minato-budget-all-filtered.csv"),
+        ({"year": "2021", "category": "new"}, "minato-budget-2021-filtered.csv"),
+        ({"budgeted_min": "0", "sort": "no"}, "minato-budget-all-filtered.csv"),
+        ({"year": "2021", "q": "", "sort": "no"}, "minato-budget-2021.csv"),
+    ],
+)
+def test_a_download_of_part_of_the_list_is_never_named_as_the_whole_file(
+    client, fy2021, params, name
+):
+    response = client.get("/projects.csv", params)
+
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 def test_the_list_offers_only_departments_and_sections_of_published_years(

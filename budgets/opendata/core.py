@@ -51,9 +51,11 @@ def projects_of(year: int | None) -> QuerySet[Project]:
     return projects if year is None else projects.filter(fiscal_year__year=year)
 
 
-def filename(year: int | None, fmt: str) -> str:
-    """Return a file's name: minato-budget-2021.csv, minato-budget-all.cp932.csv …"""
-    return f"minato-budget-{year or 'all'}.{fmt}"
+def filename(year: int | None, fmt: str, *, filtered: bool = False) -> str:
+    """Return a file's name: minato-budget-2021.csv, minato-budget-all.cp932.csv …;
+    a part of one (the list's download of a search, a category …):
+    minato-budget-2021-filtered.csv, never the whole file's name."""
+    return f"minato-budget-{year or 'all'}{'-filtered' if filtered else ''}.{fmt}"
 
 
 def records(queryset: QuerySet[Project]) -> Iterator[dict[str, Any]]:
