@@ -353,6 +353,19 @@ def test_a_page_break_of_pdftotext_moves_no_line(seed_text, fy2021):
     assert (problem.line, problem.column) == (line, "要求額")
 
 
+def test_a_project_row_whose_tabs_became_spaces_is_refused_not_read_as_a_theme(
+    seed_text,
+):
+    rows = seed_cells(seed_text)
+    line = project_line(rows, 24)
+    rows[line - 1] = [" ".join(rows[line - 1])]  # one cell, as a careless copy gives
+
+    report = import_table(to_text(rows))
+
+    assert not report.ok and not Project.objects.exists()
+    assert [problem.line for problem in report.problems] == [line]
+
+
 def test_every_problem_is_listed_at_once(seed_text):
     rows = seed_cells(seed_text)
     rows[project_line(rows, 1) - 1][6] = "abc"

@@ -20,6 +20,9 @@ from budgets.importing.headers import header_mapping
 from budgets.text import clean_cell
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
+# A project's row whose tabs became spaces reads like a theme (「24 環境… 59,831
+# 14,500 32,739 0」); it ends with its amounts, where no theme's name ends so.
+AMOUNTS_AT_END = re.compile(r"(?:\s+(?:\d{1,3}(?:,\d{3})+|\d+|[-－―‐])){2,}\s*$")
 SPACES = re.compile(r"\s+")
 PAGE_NUMBER = re.compile(r"^[-‐－―—–\s]*\d{1,4}[-‐－―—–\s]*$")
 _THEME_NUMBER = re.compile(r"^\s*\S+?[\s.．、:：]+")
@@ -54,6 +57,8 @@ def single_cell_line(text: str) -> Line | None:
     if "単位" in normalised:
         return Line(UNIT, text)
     theme = THEME_ROW.match(normalised)
+    if theme and AMOUNTS_AT_END.search(normalised):
+        return None  # a project's row of one cell: told so, not read as a theme
     years = eras.find_fiscal_years(text)
     if years and not theme:
         return Line(TITLE, text, years=years)

@@ -15,6 +15,14 @@ from budgets.importing import layout
         ("３", layout.PAGE),
         ("1 新型コロナウイルス感染症から区民の生命と健康を守る", layout.THEME),
         ("区民の声を聴く", None),
+        ("4 2030年に向けた取組", layout.THEME),  # one number at its end
+        # a project's row whose tabs became spaces: not a theme
+        (
+            "24 環境リサイクル支援部 地球温暖化対策担当 みなとモデル森林整備促進 "
+            "レベルアップ オフィス空間への木質化を助成します。 59,831 14,500 32,739 0",
+            None,
+        ),
+        ("25 防災課 防災備蓄事業 新規 備蓄を増やします。 ３２，４３３ - ０ -", None),
     ],
 )
 def test_a_row_of_one_cell_is_told_by_what_it_says(text, kind):
