@@ -56,6 +56,20 @@ def test_import_command_refuses_a_bad_table_with_a_non_zero_exit(tmp_path, capsy
     assert not Project.objects.exists()
 
 
+def test_a_new_title_is_said_even_when_no_project_changes(tmp_path, capsys):
+    call_command("import_budget_table", str(SEED), "--publish")
+    retitled = tmp_path / "retitled.txt"
+    old = "令和3年度当初予算 新規事業及びレベルアップ事業一覧"
+    retitled.write_text(SEED.read_text().replace(old, "令和3年度 当初予算（訂正）"))
+    capsys.readouterr()
+
+    call_command("import_budget_table", str(retitled), "--dry-run")
+
+    out = capsys.readouterr().out
+    assert f"~ title: '{old}' -> '令和3年度 当初予算（訂正）'" in out
+    assert FiscalYear.objects.get(year=2021).title == old  # a dry run
+
+
 def test_import_command_year_conflict(capsys):
     with pytest.raises(CommandError):
         call_command("import_budget_table", str(SEED), "--year", "2022")

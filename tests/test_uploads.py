@@ -94,6 +94,23 @@ def test_a_clerk_uploads_previews_and_confirms_a_table(django_app, clerk, seed_b
     assert not Upload.objects.exists() and stored_files() == []
 
 
+def test_the_preview_says_a_new_title_and_a_renamed_theme(
+    django_app, clerk, fy2021, seed_text
+):
+    title = "令和3年度当初予算 新規事業及びレベルアップ事業一覧"
+    theme = "新型コロナウイルス感染症"
+    assert title in seed_text and theme in seed_text
+    changed = seed_text.replace(title, "令和3年度 当初予算（訂正）").replace(
+        theme, "感染症", 1
+    )
+
+    page = preview(django_app, clerk, changed.encode())
+
+    said = page.html.select_one(".import-year-changes").get_text()
+    assert f"表題が変わります: 「{title}」→「令和3年度 当初予算（訂正）」" in said
+    assert "施策の柱の名前が変わります: 1 「" in said and "」→「感染症" in said
+
+
 def test_the_confirm_form_carries_only_the_uploads_key(django_app, clerk, seed_bytes):
     page = preview(django_app, clerk, seed_bytes)
 

@@ -133,6 +133,9 @@ def _describe_year(year_plan, *, prune: bool) -> list[str]:
         f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
         f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
     ]
+    if year_plan.title_change:
+        old, new = year_plan.title_change
+        lines.append(f"  ~ title: {old!r} -> {new!r}")
     for number, name in year_plan.new_themes:
         lines.append(f"  + theme {number} {name}")
     for number, old, new in year_plan.renamed_themes:
