@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from budgets.models import ImportEvent, Project, amount_problems
+from budgets.models import Department, ImportEvent, Project, amount_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +214,13 @@ def test_the_overview_is_english(client, fy2021):
         assert english in content, english
     for japanese in ("年度の概要", "事業数", "施策の柱ごと", "部ごと"):
         assert japanese not in content, japanese
+
+
+def test_a_department_s_and_a_theme_s_projects_are_headed_in_the_plural(client, fy2021):
+    department = Department.objects.get(name="環境リサイクル支援部")
+    for path in (department.get_absolute_url(), "/years/2021/themes/1/"):
+        content = client.get(path, **ENGLISH).content.decode()
+        assert '<h2 id="projects">Projects</h2>' in content, path
 
 
 # --- The admin ---------------------------------------------------------------------
