@@ -14,13 +14,14 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
@@ -96,6 +97,16 @@ class YearView(YearOverviewMixin, DetailView):
     def get_context_data(self, **kwargs):
         years = list(FiscalYear.objects.published().order_by("-year"))
         return super().get_context_data(**kwargs) | self.overview(self.object, years)
+
+
+class FaviconView(RedirectView):
+    """/favicon.ico, which browsers ask for on their own: the site's icon."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        # asked here, not when the URLs load: the manifest may be built later
+        return static("budgets/favicon.svg")
 
 
 class EchoedQueryMixin:

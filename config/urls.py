@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from budgets.feeds import UpdatesFeed
 from budgets.sitemaps import SITEMAPS
+from budgets.views import FaviconView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -24,5 +25,8 @@ urlpatterns = [
         ),
         name="robots",
     ),
+    # what browsers ask for on their own, the admin's pages too (the site's pages
+    # link the icon)
+    path("favicon.ico", FaviconView.as_view()),
     path("", include("budgets.urls")),
 ]

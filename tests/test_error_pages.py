@@ -2,8 +2,12 @@
 a page of the site in their language that says what happened and where to go, not
 Django's bare English one."""
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.test import Client
 
 from budgets.models import Project
@@ -83,3 +87,13 @@ def test_a_server_error_page_says_it_was_logged_in_the_reader_s_language(
     page = response.content.decode()
     assert "<h1>Something went wrong on the server</h1>" in page
     assert "has been logged" in page and "disk is full" not in page
+
+
+def test_the_icon_browsers_ask_for_is_the_site_s(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == static("budgets/favicon.svg")
+    assert "<svg" in Path(finders.find("budgets/favicon.svg")).read_text()
+    page = client.get("/").content.decode()
+    assert f'<link rel="icon" href="{response["Location"]}"' in page

@@ -67,6 +67,10 @@ FILTER_CASES = [
     ({"q": "CO₂"}, 1),
     ({"q": "ＣＯ２ 吸収"}, 1),
     ({"q": "co 2"}, 1),
+    # a word pasted in quotes: what they hold
+    ({"q": '"GIGA"'}, 1),
+    ({"q": "「ＧＩＧＡ」"}, 1),
+    ({"q": "“giga” 」"}, 1),
     ({"budgeted_min": "1000000"}, 2),
     ({"budgeted_max": "0"}, 1),
 ]

@@ -56,6 +56,10 @@ def _search_words(text: str) -> str:
     return search_key(text).replace(" ", "")
 
 
+# Quotes around a search word (after search_key: full-width ones are ASCII then).
+_QUOTES = "\"'`「」『』“”‘’"
+
+
 # An import repeats a few section and department names on every row: each is
 # normalised once (benchmarks/import_phases.py, "write: search keys").
 @functools.lru_cache(maxsize=4096)
@@ -159,10 +163,12 @@ class ProjectQuerySet(models.QuerySet):
 
     def search(self, words: str) -> ProjectQuerySet:
         """Keep projects whose name, description, department or section holds
-        every word, ignoring width, case and hiragana/katakana."""
+        every word, ignoring width, case and hiragana/katakana, and the quotes a
+        word is pasted in ("ロボット", 「ロボット」: what they hold)."""
         qs = self
         for word in search_key(words).split():
-            qs = qs.filter(search_text__contains=word)
+            if word := word.strip(_QUOTES):
+                qs = qs.filter(search_text__contains=word)
         return qs
 
     def totals(self) -> dict[str, int]:
