@@ -28,6 +28,9 @@ AMOUNT_MAX = 10**12
 # "1,000,000,000,000": the longest plain amount within the limit
 _LONGEST_PLAIN = len(f"{AMOUNT_MAX:,}")
 
+# How much of a refused cell a message repeats.
+_SHOWN_MAX = 40
+
 # (size in yen, name), largest first.
 _UNITS = ((10**12, "兆"), (10**8, "億"), (10**4, "万"))
 
@@ -75,7 +78,10 @@ class AmountError(ValueError):
             )
         else:
             template = gettext("「%(value)s」は金額として読めません。")
-        return template % {"value": self.value.strip(), "limit": f"{AMOUNT_MAX:,}"}
+        value = self.value.strip()
+        if len(value) > _SHOWN_MAX:  # a cell of thousands of digits: its start
+            value = value[:_SHOWN_MAX] + "…"
+        return template % {"value": value, "limit": f"{AMOUNT_MAX:,}"}
 
 
 def parse_amount(value: str | int | float | Decimal | None) -> int | None:

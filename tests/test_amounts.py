@@ -182,6 +182,16 @@ def test_message_explains_the_problem_in_japanese(translations, cell, message):
     assert caught.value.message == message
 
 
+def test_a_message_repeats_only_the_start_of_a_huge_cell():
+    with pytest.raises(AmountError) as caught:
+        parse_amount("9" * 5000)
+
+    message = caught.value.message
+    assert f"「{'9' * 40}…」は大きすぎて保存できません" in message
+    assert len(message) < 200
+    assert caught.value.value == "9" * 5000  # the cell itself is kept whole
+
+
 def test_message_is_translated_when_read_not_when_raised(monkeypatch):
     calls = []
 
