@@ -240,7 +240,8 @@ def _read_projects(table: ParsedTable, walk: _Walk, year: int | None) -> None:
         problems.add(
             _(
                 "年度がわかりません。表題（例: 令和3年度当初予算）を残すか、"
-                "年度の列を加えるか、年度を指定してください（--year 2021）。"
+                "年度の列を加えてください（コマンドでは --year 2021 のように"
+                "指定することもできます）。"
             )
         )
         year_known = False
