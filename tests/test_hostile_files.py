@@ -22,7 +22,9 @@ from webtest import Upload as FileUpload
 
 from budgets.importing import import_table, read_source
 from budgets.models import Project
+from tests.factories import make_staff
 from tests.tables import project_line, seed_cells, to_csv
+from tests.test_uploads import preview
 from tests.workbooks import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
@@ -297,6 +299,24 @@ def test_a_hidden_sheet_is_skipped_with_a_warning_and_the_visible_one_imported(
     names = [row.name for row in report.plan.years[0].new]
     assert len(names) == 32 and "旧版の事業名" not in names
     assert any("非表示のシート「旧版」" in str(w) for w in report.warnings)
+
+
+def test_a_table_only_on_a_hidden_sheet_is_refused_saying_the_sheet_was_skipped(
+    seed_rows, django_app
+):
+    clerk = make_staff("clerk", "財務担当")
+    cover = sheet_xml([["令和3年度 新規事業及びレベルアップ事業一覧"], ["表紙"]])
+    data = workbook(
+        [("表紙", cover), ("データ", sheet_xml(seed_rows))],
+        states={"データ": "hidden"},
+    )
+
+    page = preview(django_app, clerk, data, "r03.xlsx")
+
+    assert "この表は取り込めません" in page.text
+    notes = page.html.select_one(".import-warnings").get_text()
+    assert "非表示のシート「データ」" in notes  # where the clerk's table is
+    assert not Project.objects.exists()
 
 
 def test_a_very_hidden_sheet_is_skipped_too_and_said_so(seed_rows):

@@ -111,7 +111,12 @@ def checked_sources(directory: Path | None) -> list[backup_sources.SourceFile]:
 def describe(report: ImportReport) -> list[str]:
     """Return the report as lines for a terminal."""
     if not report.ok:
-        return [f"{report.filename}: refused", *(f"  {p}" for p in report.problems)]
+        return [
+            f"{report.filename}: refused",
+            *(f"  {problem}" for problem in report.problems),
+            # what was skipped: a hidden sheet may be where the table is
+            *(f"  note: {warning}" for warning in report.warnings),
+        ]
     plan = report.plan
     lines = [
         f"{report.filename} ({report.source_kind}"
