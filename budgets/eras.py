@@ -8,7 +8,7 @@ FY1988 is 昭和63年度.
 import re
 import unicodedata
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 MIN_YEAR = 1926
 MAX_YEAR = 2200
@@ -55,6 +55,32 @@ def era_label(year: int) -> str:
 def dual_label(year: int) -> str:
     """Return the era label with the Western year beside it: 令和3年度（2021年度）."""
     return f"{era_label(year)}（{year}年度）"
+
+
+# The eras' names in English (Hepburn, as the city's English pages write them).
+_ROMAN_ERAS = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}
+
+
+def english_label(year: int) -> str:
+    """Return the English label of a fiscal year: 2021 -> FY2021 (Reiwa 3)."""
+    name, _, number = _era(year)
+    return f"FY{year} ({_ROMAN_ERAS[name]} {number})"
+
+
+def reads_english() -> bool:
+    """Whether the reader reads English (else Japanese)."""
+    return (get_language() or "ja").startswith("en")
+
+
+def reader_label(year: int) -> str:
+    """A fiscal year's label in the reader's language: 令和3年度（2021年度） or
+    FY2021 (Reiwa 3)."""
+    return english_label(year) if reads_english() else dual_label(year)
+
+
+def reader_short_label(year: int) -> str:
+    """A fiscal year's short label in the reader's language: 令和3年度 or FY2021."""
+    return f"FY{year}" if reads_english() else era_label(year)
 
 
 def era_short(year: int) -> str:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from budgets import eras
 from budgets.menus_once import KeptChoiceField, KeptChoiceFilter
 from budgets.models import (
     SEARCH_TEXT_MAX,
@@ -23,7 +24,9 @@ from budgets.text import search_key
 
 class ThemeChoiceField(KeptChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
-        return f"{obj.fiscal_year.era_label} {obj.number} {obj.name}"
+        return (
+            f"{eras.reader_short_label(obj.fiscal_year.year)} {obj.number} {obj.name}"
+        )
 
 
 class ThemeFilter(KeptChoiceFilter):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import translation
 
 from budgets.models import Department, ImportEvent, Project, amount_problems
+from tests.test_feeds_sitemaps import meta
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +215,22 @@ def test_the_overview_is_english(client, fy2021):
         assert english in content, english
     for japanese in ("年度の概要", "事業数", "施策の柱ごと", "部ごと"):
         assert japanese not in content, japanese
+
+
+def test_an_english_reader_reads_the_years_in_english(client, fy2021):
+    projects = client.get("/projects/", **ENGLISH).content.decode()
+    data = client.get("/data/", **ENGLISH).content.decode()
+    page = client.get("/projects/2021/1/", **ENGLISH).content.decode()
+
+    assert '<option value="2021">FY2021 (Reiwa 3)</option>' in projects
+    assert ">FY2021 1 " in projects  # the theme menu
+    assert ">FY2021 (Reiwa 3)</a>" in data
+    assert "FY2021 (Reiwa 3)" in meta(page, "og:description")
+    for text in (projects, meta(page, "og:description")):
+        assert "令和3年度" not in text
+    assert ">令和3年度（2021年度）</a>" not in data  # its dictionary is in both
+    japanese = client.get("/projects/").content.decode()
+    assert '<option value="2021">令和3年度（2021年度）</option>' in japanese
 
 
 def test_a_department_s_and_a_theme_s_projects_are_headed_in_the_plural(client, fy2021):

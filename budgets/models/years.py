@@ -89,8 +89,9 @@ class FiscalYear(Versioned):
 
     @property
     def label(self) -> str:
-        """Return the era label with the Western year: 令和3年度（2021年度）."""
-        return eras.dual_label(self.year)
+        """Return the era label with the Western year in the reader's language:
+        令和3年度（2021年度）, or FY2021 (Reiwa 3) for an English reader."""
+        return eras.reader_label(self.year)
 
     @property
     def era_label(self) -> str:

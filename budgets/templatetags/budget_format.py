@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from budgets import amounts, eras
 
@@ -28,9 +27,7 @@ def _number(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def reads_english() -> bool:
-    """Whether the reader reads English (else Japanese)."""
-    return (get_language() or "ja").startswith("en")
+reads_english = eras.reads_english
 
 
 def english_reading(amount: int) -> str:
@@ -123,24 +120,13 @@ def era(year: int) -> str:
 
 def era_in(year: int, *, english: bool) -> str:
     """``era`` in English or not, for a table that asks the language once."""
-    if english:
-        return f"FY{year} ({_romanised_era(year)})"
-    return eras.dual_label(year)
+    return eras.english_label(year) if english else eras.dual_label(year)
 
 
 @register.filter
 def era_short(year: int) -> str:
     """2021 -> "令和3年度" (English: "FY2021")."""
-    return f"FY{year}" if reads_english() else eras.era_label(year)
-
-
-_ROMAN_ERAS = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}
-
-
-def _romanised_era(year: int) -> str:
-    label = eras.era_label(year).removesuffix("年度")
-    name, number = label[:2], label[2:]
-    return f"{_ROMAN_ERAS[name]} {1 if number == '元' else number}"
+    return eras.reader_short_label(year)
 
 
 @register.filter
