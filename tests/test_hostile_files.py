@@ -319,6 +319,19 @@ def test_a_table_only_on_a_hidden_sheet_is_refused_saying_the_sheet_was_skipped(
     assert not Project.objects.exists()
 
 
+def test_hidden_rows_are_read_and_said_so_in_the_preview(seed_rows):
+    line = project_line(seed_rows, 3)
+    sheet = sheet_xml(seed_rows).replace(
+        f'<row r="{line}">'.encode(), f'<row r="{line}" hidden="1">'.encode()
+    )
+
+    report = import_table(workbook([("R3", sheet)]), dry_run=True)
+
+    assert report.ok and report.counts()["new"] == 32  # read, as the file holds it
+    [note] = [str(w) for w in report.warnings if "非表示の行" in str(w)]
+    assert f"シート「R3」の非表示の行（{line} 行目）も読み込みます" in note
+
+
 def test_a_very_hidden_sheet_is_skipped_too_and_said_so(seed_rows):
     data = workbook(
         [("R3", sheet_xml(seed_rows)), ("x", sheet_xml(seed_rows))],

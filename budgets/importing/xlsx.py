@@ -247,6 +247,7 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
         raise ImportRefused([Problem(_("ブックに表のシートがありません。"))])
     table = WorkbookTable()
     sheets: list[tuple[str, list[tuple[int, list[Any]]]]] = []
+    hidden_rows: dict[str, list[int]] = {}
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             table.notes.append(
@@ -256,8 +257,10 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
                 )
                 % {"sheet": sheet.title}
             )
-        elif rows := _read_rows(sheet):
-            sheets.append((sheet.title, rows))
+        else:
+            rows, hidden_rows[sheet.title] = _read_rows(sheet)
+            if rows:
+                sheets.append((sheet.title, rows))
     if not sheets:
         raise ImportRefused([Problem(_no_values(hidden=bool(table.notes)))])
     tables = [title for title, rows in sheets if _has_header(rows)]
@@ -267,6 +270,8 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
     for title, rows in sheets:
         if title == chosen:
             table.sheet, table.rows = title, _padded(rows)
+            if hidden_rows[title]:
+                table.notes.append(_hidden_rows_read(title, hidden_rows[title]))
         else:
             table.notes.append(
                 _(
@@ -276,6 +281,15 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
                 % {"sheet": title}
             )
     return table
+
+
+def _hidden_rows_read(sheet: str, lines: list[int]) -> str:
+    shown = "、".join(str(line) for line in lines[:10])
+    more = "…" if len(lines) > 10 else ""
+    return _(
+        "シート「%(sheet)s」の非表示の行（%(lines)s%(more)s 行目）も読み込みます。"
+        "取り込まない行は、非表示にせず削除してください。"
+    ) % {"sheet": sheet, "lines": shown, "more": more}
 
 
 def _has_header(rows: list[tuple[int, list[Any]]]) -> bool:
@@ -330,7 +344,16 @@ class _Unreadable:
 
 
 class _SheetParser(WorkSheetParser):
-    """openpyxl's sheet parser, keeping what ``data_only`` hides or raises on."""
+    """openpyxl's sheet parser, keeping what ``data_only`` hides or raises on, and
+    which rows are hidden."""
+
+    hidden_rows: list[int]
+
+    def parse_row(self, row):
+        line, cells = super().parse_row(row)
+        if row.get("hidden") in ("1", "true"):
+            self.hidden_rows.append(line)
+        return line, cells
 
     def parse_cell(self, element):
         before = self.col_counter
@@ -357,8 +380,9 @@ class _SheetParser(WorkSheetParser):
         return {"row": row, "column": column, "value": value}
 
 
-def _read_rows(sheet) -> list[tuple[int, list[Any]]]:
-    """The sheet's rows that hold a value, each as wide as its last value."""
+def _read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], list[int]]:
+    """The sheet's rows that hold a value, each as wide as its last value, and
+    which of them are hidden."""
     rows: list[tuple[int, list[Any]]] = []
     problems: list[Problem] = []
     with sheet.parent._archive.open(sheet._worksheet_path) as source:
@@ -370,6 +394,7 @@ def _read_rows(sheet) -> list[tuple[int, list[Any]]]:
             date_formats=sheet.parent._date_formats,
             timedelta_formats=sheet.parent._timedelta_formats,
         )
+        parser.hidden_rows = []
         try:
             for line, cells in parser.parse():
                 values = _row_values(sheet.title, line, cells, problems)
@@ -385,7 +410,8 @@ def _read_rows(sheet) -> list[tuple[int, list[Any]]]:
             ) from error
     if problems:
         raise ImportRefused(problems)
-    return rows
+    filled = {line for line, _values in rows}
+    return rows, [line for line in parser.hidden_rows if line in filled]
 
 
 def _padded(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
