@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -190,6 +190,14 @@ def whole_number(cell: Any, key: str) -> int:
 def text(cell: Any, key: str) -> str:
     """A name or description, as written: not empty (but the description), not longer
     than its column holds."""
+    if isinstance(cell, date | time | timedelta):  # Excel made a date of "4/1"
+        raise BadCell(
+            _(
+                "日付や時刻のセルです。文字として入力してください（Excel ではセルの"
+                "書式を「文字列」にします）。"
+            ),
+            str(cell),
+        )
     value = cell if type(cell) is str else as_text(cell)
     if not value and key != "description":
         raise BadCell(_("空欄にできません。"))

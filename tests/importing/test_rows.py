@@ -1,5 +1,7 @@
 """Reading a project row cell by cell, one function per kind of cell. No database."""
 
+from datetime import date, datetime, time, timedelta
+
 import pytest
 
 from budgets.importing import rows
@@ -83,6 +85,22 @@ def test_a_whole_number_refuses_what_no_column_can_hold(cell):
 )
 def test_a_category_is_read_from_the_words_tables_use(cell, category):
     assert rows.category_of(cell) == category
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        datetime(2021, 4, 1),
+        date(2021, 4, 1),
+        time(9, 30),
+        timedelta(hours=1),
+    ],
+)
+def test_a_date_where_a_name_belongs_is_refused_not_written_as_a_timestamp(cell):
+    with pytest.raises(rows.BadCell) as refused:
+        rows.text(cell, "name")
+
+    assert "日付や時刻のセル" in str(refused.value.args[0])
 
 
 def test_a_text_longer_than_its_column_is_refused_showing_its_start():
