@@ -233,6 +233,15 @@ def test_an_english_reader_reads_the_years_in_english(client, fy2021):
     assert '<option value="2021">令和3年度（2021年度）</option>' in japanese
 
 
+def test_english_totals_are_written_with_english_brackets(client, fy2021):
+    for path in ("/projects/", "/years/2021/themes/1/"):
+        content = client.get(path, **ENGLISH).content.decode()
+        assert "thousand yen (about ¥" in content, path
+        assert "（about" not in content and "thousand yen（" not in content, path
+    japanese = client.get("/projects/").content.decode()
+    assert "予算額の合計 " in japanese and " 千円（約" in japanese
+
+
 def test_a_department_s_and_a_theme_s_projects_are_headed_in_the_plural(client, fy2021):
     department = Department.objects.get(name="環境リサイクル支援部")
     for path in (department.get_absolute_url(), "/years/2021/themes/1/"):
