@@ -83,7 +83,8 @@ class FiscalYearAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
         self._set_published(request, queryset, False)
 
     def _set_published(self, request, queryset, value: bool) -> None:
-        for fiscal_year in queryset.exclude(is_published=value):
+        changed = list(queryset.exclude(is_published=value).order_by("year"))
+        for fiscal_year in changed:
             fiscal_year.is_published = value
             fiscal_year.save(update_fields=["is_published", "updated_at"])
             self.log_change(
@@ -91,7 +92,16 @@ class FiscalYearAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
                 fiscal_year,
                 gettext("公開しました") if value else gettext("非公開にしました"),
             )
-        self.message_user(request, gettext("公開状態を更新しました。"))
+        years = "、".join(fiscal_year.label for fiscal_year in changed)
+        if not changed:
+            message = gettext("選んだ年度はすでにその状態です。何も変えていません。")
+        elif value:
+            message = gettext("%(years)s を公開しました。") % {"years": years}
+        else:
+            message = gettext("%(years)s を非公開（下書き）にしました。") % {
+                "years": years
+            }
+        self.message_user(request, message)
 
 
 @admin.register(Theme)

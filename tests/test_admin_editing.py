@@ -346,3 +346,26 @@ def test_each_theme_on_offer_says_its_year(django_app, clerk, fy2021, seed_text)
     assert any(text.startswith("令和3年度 1 ") for text in texts)
     assert len(set(texts)) == len(texts) == Theme.objects.count()
     assert [selected for value, selected, _ in options if selected] == [True]
+
+
+def run_year_action(app, user, year: FiscalYear, action: str):
+    page = app.get("/admin/budgets/fiscalyear/", user=user)
+    form = page.forms["changelist-form"]
+    form["action"] = action
+    for checkbox in form.fields["_selected_action"]:
+        if checkbox._value == str(year.pk):  # the rendered checkbox of that year
+            checkbox.checked = True
+    return form.submit("index").follow()
+
+
+def test_publishing_says_which_year_and_again_that_nothing_changed(
+    django_app, clerk, fy2021
+):
+    FiscalYear.objects.filter(pk=fy2021.pk).update(is_published=False)
+
+    first = run_year_action(django_app, clerk, fy2021, "publish")
+    again = run_year_action(django_app, clerk, fy2021, "publish")
+
+    assert "令和3年度（2021年度） を公開しました。" in first.text
+    assert "すでにその状態です。何も変えていません。" in again.text
+    assert FiscalYear.objects.get(pk=fy2021.pk).is_published

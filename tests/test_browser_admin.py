@@ -401,7 +401,8 @@ def test_7_a_clerk_publishes_and_unpublishes_a_year_and_the_public_site_follows(
     assert public_text(page, live_server, "/").startswith("令和3年度")
 
     run_action(page, live_server, 2022, "選んだ年度を公開する")
-    assert "公開状態を更新しました。" in page.locator(".messagelist").inner_text()
+    said = page.locator(".messagelist").inner_text()
+    assert "令和4年度（2022年度） を公開しました。" in said  # which year
     screenshot(page, "admin-7-published")
     assert page.goto(live_server.url + "/years/2022/").status == 200
     assert public_text(page, live_server, "/").startswith("令和4年度")
