@@ -369,3 +369,17 @@ def test_publishing_says_which_year_and_again_that_nothing_changed(
     assert "令和3年度（2021年度） を公開しました。" in first.text
     assert "すでにその状態です。何も変えていません。" in again.text
     assert FiscalYear.objects.get(pk=fy2021.pk).is_published
+
+
+def test_a_no_the_year_has_already_is_told_beside_the_no(django_app, clerk, fy2021):
+    project = Project.objects.get(no=2)
+    form = change_form(django_app, project, clerk)
+    form["no"] = "1"
+
+    response = form.submit("_save")
+
+    beside = response.html.select_one(".field-no .errorlist").get_text()
+    assert "この年度にはその No の事業がすでにあります。" in beside
+    assert response.html.select_one(".errornote + .errorlist.nonfield") is None
+    project.refresh_from_db()
+    assert (project.no, project.version) == (2, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
@@ -54,6 +54,20 @@ def project_search_text(
 
 def _search_words(text: str) -> str:
     return search_key(text).replace(" ", "")
+
+
+NO_TAKEN = _("この年度にはその No の事業がすでにあります。")
+
+
+def _move_to(errors: dict[str, list], field: str, message: str) -> None:
+    """Move the whole-record errors saying ``message`` to ``field``."""
+    records = errors.get(NON_FIELD_ERRORS, [])
+    moved = [error for error in records if message in error.messages]
+    if moved:
+        errors[NON_FIELD_ERRORS] = [e for e in records if e not in moved]
+        if not errors[NON_FIELD_ERRORS]:
+            del errors[NON_FIELD_ERRORS]
+        errors.setdefault(field, []).extend(moved)
 
 
 # Quotes around a search word (after search_key: full-width ones are ASCII then).
@@ -330,9 +344,7 @@ class Project(Versioned):
             models.UniqueConstraint(
                 fields=["fiscal_year", "no"],
                 name="project_no_unique_per_year",
-                violation_error_message=_(
-                    "この年度にはその No の事業がすでにあります。"
-                ),
+                violation_error_message=NO_TAKEN,
             ),
             models.CheckConstraint(
                 condition=Q(category__in=["new", "levelup"]),
@@ -454,6 +466,17 @@ class Project(Versioned):
             section=self.section.name,
             department=self.section.department.name,
         )
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Django's, with a No the year has already told beside the No (Django
+        puts a rule of two fields above the whole form)."""
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            if exclude is None or "no" not in exclude:
+                _move_to(errors, "no", str(NO_TAKEN))
+            raise ValidationError(errors) from error
 
     def clean(self) -> None:
         self.description = normalise_line_breaks(self.description)
