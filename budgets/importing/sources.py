@@ -75,10 +75,30 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
+# A row of this table has a dozen cells, and a description of 10,000 characters
+# may hold as many commas or tabs. A line with far more (a file of commas) would be
+# split into millions of cells before any check saw one (helper-11: 19 MB, 700 MB).
+MAX_SEPARATORS = 20_000
+
+
+def _check_widths(lines: list[str]) -> None:
+    for number, line in enumerate(lines, start=1):
+        if len(line) <= MAX_SEPARATORS:
+            continue
+        count = max(line.count(","), line.count("\t"))
+        if count > MAX_SEPARATORS:
+            message = _(
+                "この行には区切り（コンマかタブ）が %(count)s 個あります。表の行に"
+                "しては多すぎます（%(max)s 個まで）。"
+            ) % {"count": f"{count:,}", "max": f"{MAX_SEPARATORS:,}"}
+            raise ImportRefused([Problem(message, number)])
+
+
 def _read_text(data: bytes) -> Source:
     text, encoding = _decode(data)
     text = text.lstrip("\ufeff")
     lines = _lines(text)
+    _check_widths(lines)  # before any line is split into cells
     if any("\t" in line for line in lines) and not _csv_header_found(text):
         rows = [
             SourceRow(number, line.split("\t"))

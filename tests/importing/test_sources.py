@@ -98,3 +98,22 @@ def test_excel_s_unicode_text_is_refused_saying_how_to_save_it():
 
     [problem] = refused.value.problems
     assert "UTF-16" in problem.message and "CSV UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("separator", [",", "\t"])
+def test_a_line_of_a_million_cells_is_refused_before_it_is_split(separator):
+    data = ("No,事業名\n1," + separator * 1_000_000 + "\n").encode()
+
+    with pytest.raises(ImportRefused) as refused:
+        read_source(data)
+
+    [problem] = refused.value.problems
+    assert problem.line == 2
+    assert "1,000,001 個" in problem.message or "1,000,000 個" in problem.message
+
+
+def test_a_description_full_of_commas_is_still_read():
+    description = "、".join(["a,b"] * 3000)  # 3,000 commas in one quoted cell
+    data = f'No,事業内容\n1,"{description}"\n'.encode()
+
+    assert read_source(data).rows[1].cells == ["1", description]
