@@ -24,7 +24,6 @@ from budgets import caching, project_page
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
 from budgets.models import (
-    AMOUNT_FIELDS,
     Department,
     FiscalYear,
     Project,
@@ -35,6 +34,7 @@ from budgets.project_page import reading, years
 from budgets.redis_cache import RedisCache
 from budgets.templatetags.budget_format import amount, approx
 from tests import years_that_change as change
+from tests.test_project_rows import projects
 
 
 @pytest.fixture
@@ -244,38 +244,6 @@ def _plain_facts(project: Project, list_url: str) -> str:
     written = template.render({"project": project, "list_url": list_url})
     # less the line break after the template's {% url %} tags (the page keeps one)
     return mark_safe(written.removeprefix("\n"))
-
-
-texts = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(list("<>&\"'{}%\n\r「」（）　＆ ")),
-        st.characters(codec="utf-8", exclude_categories=("Cs",)),
-    ),
-    min_size=1,
-    max_size=20,
-)
-amounts = st.none() | st.integers(min_value=0, max_value=10**13)
-numbers = st.integers(min_value=1, max_value=10**9)
-
-
-@st.composite
-def projects(draw) -> Project:
-    """A project with its year, theme, section and department, as a page reads it
-    (unsaved: the facts ask nothing of the database)."""
-    year = FiscalYear(year=draw(st.integers(1989, 2100)))
-    department = Department(pk=draw(numbers), name=draw(texts))
-    section = Section(pk=draw(numbers), name=draw(texts), department=department)
-    number = draw(st.integers(1, 32_767))
-    return Project(
-        fiscal_year=year,
-        theme=Theme(fiscal_year=year, number=number, name=draw(texts)),
-        section=section,
-        no=draw(st.integers(1, 10**6)),
-        name=draw(texts),
-        category=draw(st.sampled_from([*Project.Category.values, "?"])),
-        description=draw(texts),
-        **{field: draw(amounts) for field in AMOUNT_FIELDS},
-    )
 
 
 # Every text with what must be escaped, line breaks of each kind and a format field.

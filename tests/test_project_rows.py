@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budgets import project_rows
-from budgets.models import Department, FiscalYear, Project, Section
+from budgets.models import (
+    AMOUNT_FIELDS,
+    Department,
+    FiscalYear,
+    Project,
+    Section,
+    Theme,
+)
 
 # The loops as the templates had them (project_list.html, _project_table.html and
 # _project_cards.html), each between the tags around it.
@@ -80,28 +87,33 @@ def test_the_seed_s_projects_are_written_as_the_loops_wrote_them(fy2021, languag
 
 texts = st.text(
     alphabet=st.one_of(
-        st.sampled_from(list("<>&\"'「」（）　＆ ")),
+        st.sampled_from(list("<>&\"'{}%\n\r「」（）　＆ ")),
         st.characters(codec="utf-8", exclude_categories=("Cs",)),
     ),
     min_size=1,
     max_size=20,
 )
 amounts = st.none() | st.integers(min_value=0, max_value=10**13)
+numbers = st.integers(min_value=1, max_value=10**9)
 
 
 @st.composite
 def projects(draw) -> Project:
-    department = Department(name=draw(texts))
+    """A project with its year, theme, section and department, as the pages read
+    it (unsaved: writing it asks nothing of the database)."""
+    year = FiscalYear(year=draw(st.integers(1989, 2100)))
+    department = Department(pk=draw(numbers), name=draw(texts))
+    section = Section(pk=draw(numbers), name=draw(texts), department=department)
+    number = draw(st.integers(1, 32_767))
     return Project(
-        fiscal_year=FiscalYear(year=draw(st.integers(1989, 2100))),
-        section=Section(name=draw(texts), department=department),
+        fiscal_year=year,
+        theme=Theme(fiscal_year=year, number=number, name=draw(texts)),
+        section=section,
         no=draw(st.integers(1, 10**6)),
         name=draw(texts),
         category=draw(st.sampled_from([*Project.Category.values, "?"])),
-        requested=draw(amounts),
-        requested_levelup=draw(amounts),
-        budgeted=draw(amounts),
-        budgeted_levelup=draw(amounts),
+        description=draw(texts),
+        **{field: draw(amounts) for field in AMOUNT_FIELDS},
     )
 
 
