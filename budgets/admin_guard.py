@@ -27,6 +27,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import to_historic
 
+from budgets.text import normalise_line_breaks
+
 SEEN_VERSION = "seen_version"
 
 STALE_MESSAGE = _(
@@ -110,10 +112,13 @@ class VersionGuardForm(forms.ModelForm):
             )
 
     def _posted(self, name: str, value: Any) -> bool:
-        """Whether the form's cleaned value of ``name`` is ``value``."""
+        """Whether the form's cleaned value of ``name`` is ``value`` (a text's
+        line breaks as stored: a browser posts a textarea's as CR LF)."""
         posted = self.cleaned_data.get(name, _NOT_CLEANED)
         if isinstance(posted, models.Model):
             posted = posted.pk
+        if isinstance(posted, str) and isinstance(value, str):
+            posted, value = normalise_line_breaks(posted), normalise_line_breaks(value)
         return posted == value or (posted in (None, "") and value in (None, ""))
 
     def _take_saved_value(self, name: str, value: Any) -> bool:

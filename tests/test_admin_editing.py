@@ -192,6 +192,29 @@ def test_saving_again_keeps_both_clerks_changes(django_app, clerk, colleague, fy
     )
 
 
+def test_an_untouched_description_of_several_lines_takes_the_colleague_s(
+    django_app, clerk, colleague, fy2021
+):
+    project = Project.objects.get(no=1)
+    project.description = "一行目\n二行目"
+    project.save()  # with its history record, as an edit makes it
+    mine = change_form(django_app, project, clerk)
+    # a browser posts a textarea's line breaks as CR LF
+    mine["description"] = mine["description"].value.replace("\n", "\r\n")
+    theirs = change_form(django_app, project, colleague)
+    theirs["description"] = "同僚の説明\n二行目"
+    assert saved(theirs.submit("_save"))
+
+    mine["budgeted"] = "3100000"
+    stopped = mine.submit("_save")
+    again = stopped.forms["project_form"]
+
+    assert again["description"].value.replace("\r\n", "\n") == "同僚の説明\n二行目"
+    assert saved(again.submit("_save"))
+    project.refresh_from_db()
+    assert (project.description, project.budgeted) == ("同僚の説明\n二行目", 3_100_000)
+
+
 def test_a_field_both_changed_is_overwritten_only_on_purpose(
     django_app, clerk, colleague, fy2021
 ):
