@@ -15,15 +15,19 @@ for 20-80 KB. ``MAX_PAGE_COMMANDS`` is fifty times that.
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from pdfminer.lzw import LZWDecoder
 from pdfminer.pdftypes import (
     LITERALS_ASCII85_DECODE,
     LITERALS_ASCIIHEX_DECODE,
     LITERALS_FLATE_DECODE,
+    LITERALS_LZW_DECODE,
     PDFStream,
     resolve1,
 )
@@ -33,8 +37,9 @@ MAX_PAGE_COMMANDS = 4 * 2**20  # bytes of drawing commands a page may ask for
 # Forms drawn inside forms: deeper than this is no table.
 _MAX_DEPTH = 4
 _INFLATE_CHUNK = 64 * 1024
-# Each `Do` draws an XObject (counted in text too: an overestimate, never under).
-_DRAW = re.compile(rb"Do\b")
+# Each `/Name Do` draws an XObject (counted in text too: an overestimate).
+_DRAW = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do\b")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _FORM = LIT("Form")
 
 
@@ -51,29 +56,39 @@ def _cost(streams: Iterable[Any], resources: dict, *, depth: int) -> int:
     over = MAX_PAGE_COMMANDS + 1
     if depth > _MAX_DEPTH:
         return over
-    total = draws = 0
+    total = 0
+    drawn: Counter[str] = Counter()
     for stream in streams:
         commands = _inflated(resolve1(stream), over - total)
         total += len(commands)
         if total >= over:
             return over
-        draws += len(_DRAW.findall(commands))
-    if draws:
-        costs = [_form_cost(form, resources, depth) for form in _forms(resources)]
-        total += draws * max(costs, default=0)
+        drawn.update(_name(match[1]) for match in _DRAW.finditer(commands))
+    if drawn:  # each form as often as it is drawn (an image costs nothing here)
+        forms = _forms(resources)
+        for name, times in drawn.items():
+            if name in forms:
+                total += times * _form_cost(forms[name], resources, depth)
+                if total >= over:
+                    return over
     return min(total, over)
 
 
-def _forms(resources: dict) -> list[PDFStream]:
+def _name(written: bytes) -> str:
+    """A PDF name as its resources' keys spell it (#xx decoded)."""
+    return _NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), written).decode("latin-1")
+
+
+def _forms(resources: dict) -> dict[str, PDFStream]:
     xobjects = resolve1(resources.get("XObject")) or {}
     if not isinstance(xobjects, dict):
-        return []
-    found = [resolve1(xobject) for xobject in xobjects.values()]
-    return [
-        xobject
-        for xobject in found
+        return {}
+    found = {name: resolve1(xobject) for name, xobject in xobjects.items()}
+    return {
+        name: xobject
+        for name, xobject in found.items()
         if isinstance(xobject, PDFStream) and xobject.get("Subtype") is _FORM
-    ]
+    }
 
 
 def _form_cost(form: PDFStream, drawn_by: dict, depth: int) -> int:
@@ -98,11 +113,26 @@ def _inflated(stream: Any, budget: int) -> bytes:
             data = _inflate(data, budget)
         elif name in LITERALS_ASCII85_DECODE or name in LITERALS_ASCIIHEX_DECODE:
             data = PDFStream({"Filter": name}, data).get_data()  # text: it shrinks
-        elif len(data) * 1000 < budget:  # LZW, run length: decoded when small
+        elif name in LITERALS_LZW_DECODE:
+            data = _lzw_decoded(data, budget)
+        elif len(data) * 128 < budget:  # run length: at most 128 times as long
             data = PDFStream({"Filter": name, "DecodeParms": params}, data).get_data()
-        else:  # how far they grow is not bounded here: too much
+        else:  # no filter of drawing commands, or too long to tell: too much
             return b"\0" * budget
     return data[:budget]
+
+
+def _lzw_decoded(data: bytes, budget: int) -> bytes:
+    """LZW-decode up to ``budget`` bytes (older producers compress with it)."""
+    out = bytearray()
+    try:
+        for chunk in LZWDecoder(io.BytesIO(data)).run():
+            out += chunk
+            if len(out) >= budget:
+                break
+    except Exception:  # damaged: as far as it decodes, as pdfminer reads it
+        pass
+    return bytes(out[:budget])
 
 
 def _inflate(data: bytes, budget: int) -> bytes:

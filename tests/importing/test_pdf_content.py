@@ -2,6 +2,7 @@
 pdfminer draws any of it (budgets/importing/pdf_content.py): a few KB that inflate to
 gigabytes of commands, or one small form drawn a hundred thousand times."""
 
+import io
 import zlib
 
 import pdfplumber
@@ -13,10 +14,30 @@ from tests.conftest import FIXTURES
 TEXT = b"BT /F1 12 Tf 50 500 Td (Hello) Tj ET\n"
 
 
-def one_page_pdf(content: bytes, *, compressed: bool, forms: dict | None = None):
+def lzw(data: bytes) -> bytes:
+    """LZW as PDF reads it, each byte a code of its own (the table cleared before
+    its codes widen): what older producers' streams decode like, not compressed."""
+    codes = []
+    for start in range(0, len(data), 250):
+        codes += [256, *data[start : start + 250]]  # 256: clear the table
+    codes.append(257)  # the end
+    bits = "".join(f"{code:09b}" for code in codes)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def one_page_pdf(
+    content: bytes,
+    *,
+    compressed: bool,
+    forms: dict | None = None,
+    images: tuple[bytes, ...] = (),
+    filter: bytes = b"FlateDecode",
+):
     """A PDF of one page drawing ``content``, with ``forms`` (name: commands) as
-    form XObjects it may draw."""
+    form XObjects and ``images`` (names) as one-pixel images it may draw."""
     objects: list[bytes] = []
+    encode = {b"FlateDecode": lambda data: zlib.compress(data, 9), b"LZWDecode": lzw}
 
     def add(body: bytes) -> int:
         objects.append(body)
@@ -24,17 +45,18 @@ def one_page_pdf(content: bytes, *, compressed: bool, forms: dict | None = None)
 
     def stream(data: bytes, extra: bytes = b"") -> int:
         if compressed:
-            data, extra = zlib.compress(data, 9), extra + b"/Filter /FlateDecode "
+            data, extra = encode[filter](data), extra + b"/Filter /%s " % filter
         return add(
             b"<< %s/Length %d >>\nstream\n%s\nendstream" % (extra, len(data), data)
         )
 
+    pixel = b"/Type /XObject /Subtype /Image /Width 1 /Height 1 "
+    pixel += b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
+    drawn = [(name, stream(b"\x80", pixel)) for name in images]
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    xobjects = b"".join(
-        b"/%s %d 0 R "
-        % (name, stream(body, b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "))
-        for name, body in (forms or {}).items()
-    )
+    form = b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "
+    drawn += [(name, stream(body, form)) for name, body in (forms or {}).items()]
+    xobjects = b"".join(b"/%s %d 0 R " % (name, number) for name, number in drawn)
     contents = stream(content)
     page = add(
         b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 842 595] "
@@ -113,5 +135,25 @@ def test_the_city_s_pages_ask_for_a_fraction_of_the_limit():
 
 def test_a_plain_page_is_measured_as_its_commands():
     data = one_page_pdf(TEXT * 1000, compressed=True)
-    with pdfplumber.open(__import__("io").BytesIO(data)) as pdf:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
         assert pdf_content.page_commands(pdf.pages[0].page_obj) == len(TEXT) * 1000
+
+
+def test_an_older_producer_s_lzw_page_is_measured_as_its_commands():
+    data = one_page_pdf(TEXT * 3000, compressed=True, filter=b"LZWDecode")
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        assert pdf_content.page_commands(page.page_obj) == len(TEXT) * 3000
+        assert len(page.chars) == len("Hello") * 3000  # pdfminer reads it so
+
+
+def test_images_drawn_many_times_cost_nothing_and_a_form_once_each_time():
+    form = b"0 0 m 10 10 l S\n" * 4000  # 64 KB
+    content = TEXT + b"/X1 Do\n" + b"/Im1 Do /Im2 Do\n" * 70
+    data = one_page_pdf(
+        content, compressed=True, forms={b"X1": form}, images=(b"Im1", b"Im2")
+    )
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        measured = pdf_content.page_commands(pdf.pages[0].page_obj)
+
+    assert measured == len(content) + len(form)  # not 141 times the form
