@@ -17,12 +17,12 @@ from typing import Any
 
 from budgets import eras
 from budgets.importing.headers import header_mapping
-from budgets.text import clean_cell
+from budgets.text import clean_cell, nfkc_made_digits
 
 THEME_ROW = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]?\s+(\S.*)$")
 # A project's row whose tabs became spaces reads like a theme (「24 環境… 59,831
 # 14,500 32,739 0」); it ends with its amounts, where no theme's name ends so.
-AMOUNTS_AT_END = re.compile(r"(?:\s+(?:\d{1,3}(?:,\d{3})+|\d+|[-－―‐])){2,}\s*$")
+AMOUNT_WORD = re.compile(r"\d{1,3}(?:,\d{3})+|\d+|[-－―‐]")
 SPACES = re.compile(r"\s+")
 PAGE_NUMBER = re.compile(r"^[-‐－―—–\s]*\d{1,4}[-‐－―—–\s]*$")
 _THEME_NUMBER = re.compile(r"^\s*\S+?[\s.．、:：]+")
@@ -57,7 +57,7 @@ def single_cell_line(text: str) -> Line | None:
     if "単位" in normalised:
         return Line(UNIT, text)
     theme = THEME_ROW.match(normalised)
-    if theme and AMOUNTS_AT_END.search(normalised):
+    if theme and (_ends_with_amounts(normalised) or _number_made(text)):
         return None  # a project's row of one cell: told so, not read as a theme
     years = eras.find_fiscal_years(text)
     if years and not theme:
@@ -69,6 +69,20 @@ def single_cell_line(text: str) -> Line | None:
         name = clean_cell(_THEME_NUMBER.sub("", text, count=1))
         return Line(THEME, text, theme=(int(theme.group(1)), name))
     return None
+
+
+def _ends_with_amounts(normalised: str) -> bool:
+    """Whether two amounts follow the first word (the last two words looked at
+    alone: a pattern searched along the line took the square of its length)."""
+    words = normalised.rsplit(None, 2)
+    return len(words) == 3 and all(AMOUNT_WORD.fullmatch(word) for word in words[1:])
+
+
+def _number_made(text: str) -> bool:
+    """Whether NFKC made the theme's number of look-alikes (「2¹」 is not 21)."""
+    number = _THEME_NUMBER.match(text)
+    written = number.group(0) if number else text
+    return nfkc_made_digits(written, unicodedata.normalize("NFKC", written))
 
 
 @dataclass

@@ -23,6 +23,10 @@ from budgets.importing import layout
             None,
         ),
         ("25 防災課 防災備蓄事業 新規 備蓄を増やします。 ３２，４３３ - ０ -", None),
+        # a number NFKC makes of look-alikes is not a theme's
+        ("2¹ 誰もが健康に暮らせるまち", None),
+        ("⑫ 施策", None),
+        ("１２ 施策", layout.THEME),
     ],
 )
 def test_a_row_of_one_cell_is_told_by_what_it_says(text, kind):
@@ -62,3 +66,11 @@ def test_a_header_is_recognised_once_per_spelling_and_data_rows_stay_cheap():
     }
     assert headers.mapping(["1", "総務部", "総務課", "事業", "1", "1"], []) is None
     assert list(headers.seen) == [tuple(header)]  # the data row was never mapped
+
+
+def test_a_long_line_is_told_in_one_pass():
+    # a pattern searched along the line took the square of its length: 17 s for
+    # 32 KB; this line of 400 KB would have taken hours
+    line = layout.single_cell_line("1 " * 200_000 + "x")
+
+    assert line.kind == layout.THEME
