@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from budgets import admin_proposals, source_files
+from budgets import admin_proposals, eras, source_files
 from budgets.admin_citations import CitedProjectAdminMixin, SourcePublicAdminMixin
 from budgets.admin_guard import (
     VersionGuardAdminMixin,
@@ -92,7 +92,8 @@ class FiscalYearAdmin(VersionGuardAdminMixin, BudgetHistoryAdmin):
                 fiscal_year,
                 gettext("公開しました") if value else gettext("非公開にしました"),
             )
-        years = "、".join(fiscal_year.label for fiscal_year in changed)
+        joiner = ", " if eras.reads_english() else "、"
+        years = joiner.join(fiscal_year.label for fiscal_year in changed)
         if not changed:
             message = gettext("選んだ年度はすでにその状態です。何も変えていません。")
         elif value:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from budgets import citations
+from budgets import citations, eras
 from budgets.models import Department, FiscalYear, Project, Section, Theme
 
 
@@ -34,8 +34,8 @@ class TotalsSerializer(serializers.Serializer):
 
 
 class FiscalYearSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(
-        read_only=True, help_text="令和3年度（2021年度） style label."
+    label = serializers.SerializerMethodField(
+        help_text="令和3年度（2021年度） style label, in every language."
     )
     title = serializers.CharField(source="display_title", read_only=True)
     url = serializers.SerializerMethodField(help_text="The year's public page.")
@@ -44,6 +44,9 @@ class FiscalYearSerializer(serializers.ModelSerializer):
     class Meta:
         model = FiscalYear
         fields = ["year", "label", "title", "url", "totals"]
+
+    def get_label(self, fiscal_year: FiscalYear) -> str:
+        return eras.dual_label(fiscal_year.year)  # a data field, not page text
 
     def get_url(self, fiscal_year: FiscalYear) -> str:
         return _absolute(self, fiscal_year.get_absolute_url())

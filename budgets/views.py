@@ -102,7 +102,7 @@ class YearView(YearOverviewMixin, DetailView):
 class FaviconView(RedirectView):
     """/favicon.ico, which browsers ask for on their own: the site's icon."""
 
-    permanent = True
+    permanent = False  # the file's collected name changes with its content
 
     def get_redirect_url(self, *args, **kwargs) -> str:
         # asked here, not when the URLs load: the manifest may be built later

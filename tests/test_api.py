@@ -3,6 +3,7 @@
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -379,3 +380,12 @@ def test_numbers_of_thousands_of_digits_are_answered_not_crashed_on(client, fy20
     last_page = client.get("/api/projects/", {"page": huge})
     assert last_page.status_code == 200 and last_page.json()["count"] == 32
     assert client.get("/api/projects/", {"page_size": huge}).status_code == 400
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_year_s_label_is_the_same_data_in_every_language(client, fy2021, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    [year] = client.get("/api/years/").json()["results"]
+
+    assert year["label"] == "令和3年度（2021年度）"  # as its schema says

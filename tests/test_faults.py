@@ -64,3 +64,26 @@ def test_an_update_killed_halfway_leaves_the_year_as_it_was(
     # the first import's file stays: its record names it
     [event] = ImportEvent.objects.all()
     assert (private_uploads / "sources" / event.source.name).is_file()
+
+
+def test_a_rolled_back_import_keeps_the_file_an_earlier_import_names(
+    fy2021, seed_bytes, monkeypatch, private_uploads
+):
+    from django.db import DatabaseError
+
+    from budgets import source_files
+
+    [earlier] = ImportEvent.objects.all()
+    kept = private_uploads / "sources" / earlier.source.name
+    real_keep = source_files.keep
+
+    def keep_then_fail(event, data, *, kind):
+        real_keep(event, data, kind=kind)  # the same bytes: the same file
+        raise DatabaseError("the disk is full")
+
+    monkeypatch.setattr(source_files, "keep", keep_then_fail)
+
+    report = import_table(seed_bytes)
+
+    assert not report.ok and ImportEvent.objects.count() == 1
+    assert kept.is_file()  # the earlier import's record still names it
