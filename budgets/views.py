@@ -36,6 +36,7 @@ from budgets.models import (
     Project,
     SectionSuccession,
     Theme,
+    search_words,
 )
 from budgets.text import as_html_reads
 
@@ -199,10 +200,11 @@ class ProjectCSVView(CachedPageMixin, EchoedQueryMixin, FilterView):
         if response.status_code != 200:  # the page that points to the CSV
             return response
         # the names /data/ gives the same files; a part of them is named so
-        filtered = filterset.is_bound and any(
+        cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+        filtered = bool(search_words(cleaned.get("q") or "")) or any(
             value not in (None, "", [])
-            for name, value in filterset.form.cleaned_data.items()
-            if name not in ("year", "sort")  # a whole year, in any order: the file
+            for name, value in cleaned.items()
+            if name not in ("year", "sort", "q")  # a whole year, in any order: the file
         )
         name = opendata.filename(year.year if year else None, fmt, filtered=filtered)
         return downloads.attach(response, name)

@@ -51,6 +51,7 @@ from budgets.models.projects import (
     ProjectQuerySet,
     amount_problems,
     project_search_text,
+    search_words,
 )
 from budgets.models.years import FiscalYear, FiscalYearQuerySet, Theme, ThemeQuerySet
 
@@ -89,5 +90,6 @@ __all__ = [
     "history_records",
     "new_public_id",
     "project_search_text",
+    "search_words",
     "source_storage",
 ]

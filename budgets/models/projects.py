@@ -48,11 +48,15 @@ def project_search_text(
     normalisation reaches across a space), so that the few section and department
     names an import repeats on every row are normalised once.
     """
-    keys = (_search_words(name), _search_words(description), _name_key(section))
+    keys = (
+        _key_without_spaces(name),
+        _key_without_spaces(description),
+        _name_key(section),
+    )
     return " ".join(key for key in (*keys, _name_key(department)) if key)
 
 
-def _search_words(text: str) -> str:
+def _key_without_spaces(text: str) -> str:
     return search_key(text).replace(" ", "")
 
 
@@ -74,11 +78,18 @@ def _move_to(errors: dict[str, list], field: str, message: str) -> None:
 _QUOTES = "\"'`「」『』“”‘’"
 
 
+def search_words(words: str) -> list[str]:
+    """The words a search looks for: keyed as the search text is, each without the
+    quotes it was pasted in (none of 「」 alone)."""
+    stripped = (word.strip(_QUOTES) for word in search_key(words).split())
+    return [word for word in stripped if word]
+
+
 # An import repeats a few section and department names on every row: each is
 # normalised once (benchmarks/import_phases.py, "write: search keys").
 @functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
-    return _search_words(name)
+    return _key_without_spaces(name)
 
 
 def amount_problems(
@@ -180,9 +191,8 @@ class ProjectQuerySet(models.QuerySet):
         every word, ignoring width, case and hiragana/katakana, and the quotes a
         word is pasted in ("ロボット", 「ロボット」: what they hold)."""
         qs = self
-        for word in search_key(words).split():
-            if word := word.strip(_QUOTES):
-                qs = qs.filter(search_text__contains=word)
+        for word in search_words(words):
+            qs = qs.filter(search_text__contains=word)
         return qs
 
     def totals(self) -> dict[str, int]:
