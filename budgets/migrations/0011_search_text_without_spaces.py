@@ -7,7 +7,7 @@ BATCH = 1000
 
 
 def rebuild_search_text(apps, schema_editor):
-    from budgets.models.projects import project_search_text
+    from budgets.models.search import project_search_text
 
     Project = apps.get_model("budgets", "Project")
     projects = Project.objects.select_related("section__department").order_by("pk")

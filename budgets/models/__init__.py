@@ -50,9 +50,8 @@ from budgets.models.projects import (
     Project,
     ProjectQuerySet,
     amount_problems,
-    project_search_text,
-    search_words,
 )
+from budgets.models.search import project_search_text, search_words
 from budgets.models.years import FiscalYear, FiscalYearQuerySet, Theme, ThemeQuerySet
 
 __all__ = [

@@ -3,8 +3,6 @@ search text, and the queries the pages ask of them."""
 
 from __future__ import annotations
 
-import functools
-
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -26,39 +24,14 @@ from budgets.models.base import (
 from budgets.models.imports import ImportEvent, history_records
 from budgets.models.lineages import ProjectLineage
 from budgets.models.organisation import Department, Section
+from budgets.models.search import project_search_text, search_words
 from budgets.models.years import FiscalYear, Theme
 from budgets.reversed_once import numbered_url
 from budgets.text import (
     normalise_line_breaks,
-    search_key,
     validate_multiline_text,
     validate_one_line_text,
 )
-
-
-def project_search_text(
-    *, name: str, description: str, section: str, department: str
-) -> str:
-    """Return the normalised text that keyword search looks in.
-
-    The search key of each of the four without its spaces, the four joined by
-    spaces: a word is found whatever spaces a text puts inside it (the city's PDF
-    writes 「CO ₂」, its subscript apart, for CO2), and never across two of the four
-    (no search word holds a space). Built part by part (the same text: no
-    normalisation reaches across a space), so that the few section and department
-    names an import repeats on every row are normalised once.
-    """
-    keys = (
-        _key_without_spaces(name),
-        _key_without_spaces(description),
-        _name_key(section),
-    )
-    return " ".join(key for key in (*keys, _name_key(department)) if key)
-
-
-def _key_without_spaces(text: str) -> str:
-    return search_key(text).replace(" ", "")
-
 
 NO_TAKEN = _("この年度にはその No の事業がすでにあります。")
 
@@ -72,24 +45,6 @@ def _move_to(errors: dict[str, list], field: str, message: str) -> None:
         if not errors[NON_FIELD_ERRORS]:
             del errors[NON_FIELD_ERRORS]
         errors.setdefault(field, []).extend(moved)
-
-
-# Quotes around a search word (after search_key: full-width ones are ASCII then).
-_QUOTES = "\"'`「」『』“”‘’"
-
-
-def search_words(words: str) -> list[str]:
-    """The words a search looks for: keyed as the search text is, each without the
-    quotes it was pasted in (none of 「」 alone)."""
-    stripped = (word.strip(_QUOTES) for word in search_key(words).split())
-    return [word for word in stripped if word]
-
-
-# An import repeats a few section and department names on every row: each is
-# normalised once (benchmarks/import_phases.py, "write: search keys").
-@functools.lru_cache(maxsize=4096)
-def _name_key(name: str) -> str:
-    return _key_without_spaces(name)
 
 
 def amount_problems(
