@@ -318,7 +318,7 @@ def test_the_list_downloads_are_named_as_the_data_page_names_them(
         ({"year": "2021", "category": "new"}, "minato-budget-2021-filtered.csv"),
         ({"budgeted_min": "0", "sort": "no"}, "minato-budget-all-filtered.csv"),
         ({"year": "2021", "q": "", "sort": "no"}, "minato-budget-2021.csv"),
-        ({"year": "2021", "q": "「」 \"\""}, "minato-budget-2021.csv"),  # no word
+        ({"year": "2021", "q": '「」 ""'}, "minato-budget-2021.csv"),  # no word
     ],
 )
 def test_a_download_of_part_of_the_list_is_never_named_as_the_whole_file(
