@@ -187,10 +187,14 @@ def whole_number(cell: Any, key: str) -> int:
     return int(digits)
 
 
+# What a workbook's date and time cells read as (a tuple: made once, not per cell).
+_DATES_AND_TIMES = (date, time, timedelta)
+
+
 def text(cell: Any, key: str) -> str:
     """A name or description, as written: not empty (but the description), not longer
     than its column holds."""
-    if isinstance(cell, date | time | timedelta):  # Excel made a date of "4/1"
+    if isinstance(cell, _DATES_AND_TIMES):  # Excel made a date of "4/1"
         raise BadCell(
             _(
                 "日付や時刻のセルです。文字として入力してください（Excel ではセルの"
