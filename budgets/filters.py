@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from budgets import eras
+from budgets.amounts import AMOUNT_MAX
 from budgets.menus_once import KeptChoiceField, KeptChoiceFilter
 from budgets.models import (
     SEARCH_TEXT_MAX,
@@ -52,6 +53,10 @@ class KeywordFilter(django_filters.CharFilter):
     field_class = KeywordField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = KeywordFilter(
         label=_("キーワード"),
@@ -93,17 +98,20 @@ class ProjectFilter(django_filters.FilterSet):
         empty_label=_("すべての区分"),
         widget=Select,
     )
-    budgeted_min = django_filters.NumberFilter(
+    # a whole number of 千円 within what a budget line may hold, as the API asks
+    budgeted_min = IntegerFilter(
         label=_("予算額（千円）の下限"),
         field_name="budgeted",
         lookup_expr="gte",
         min_value=0,
+        max_value=AMOUNT_MAX,
     )
-    budgeted_max = django_filters.NumberFilter(
+    budgeted_max = IntegerFilter(
         label=_("予算額（千円）の上限"),
         field_name="budgeted",
         lookup_expr="lte",
         min_value=0,
+        max_value=AMOUNT_MAX,
     )
     sort = django_filters.OrderingFilter(
         label=_("並べ替え"),

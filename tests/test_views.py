@@ -132,6 +132,25 @@ def test_invalid_parameters_are_explained_not_a_server_error(client, fy2021, par
     assert "絞り込みの条件が正しくありません" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("1e400", "整数"),
+        ("0.5", "整数"),
+        ("1000000000001", "1000000000000 以下"),
+        ("-1", "0 以上"),
+    ],
+)
+def test_an_amount_bound_is_a_whole_number_of_thousand_yen_as_the_api_asks(
+    client, fy2021, value, words
+):
+    html = client.get("/projects/", {"budgeted_min": value}).content.decode()
+
+    explanation = re.search('<li id="id_budgeted_min_error">([^<]*)</li>', html)
+    assert explanation and words in explanation.group(1)
+    assert "1e+50" not in html
+
+
 def test_each_refused_field_points_a_screen_reader_to_its_explanation(client, fy2021):
     params = {"year": "abc", "sort": "<x>", "budgeted_min": "NaN"}
 

@@ -1,19 +1,16 @@
-"""The API's filters: the public list's ProjectFilter, with whole-number amounts.
+"""The API's filters: the public list's ProjectFilter, refusing what the page lets go.
 
 The parameter names and meanings are the list page's (``year``, ``theme``,
 ``department``, ``section``, ``category``, ``q``, ``budgeted_min``, ``budgeted_max``,
-``sort``). Only the two amount bounds differ: the page accepts any decimal, the API
-asks for what its schema promises, a whole number of 千円 from 0 to the largest amount
-the database holds.
+``sort``), the amount bounds a whole number of 千円 from 0 to the largest amount the
+database holds in both.
 """
 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from budgets.amounts import AMOUNT_MAX
 from budgets.filters import ProjectFilter
 from budgets.models import Department, FiscalYear, Section, Theme
 
@@ -40,25 +37,8 @@ class RefuseEmptyValues:
         return valid
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class APIProjectFilter(RefuseEmptyValues, ProjectFilter):
-    budgeted_min = IntegerFilter(
-        label=_("予算額（千円）の下限"),
-        field_name="budgeted",
-        lookup_expr="gte",
-        min_value=0,
-        max_value=AMOUNT_MAX,
-    )
-    budgeted_max = IntegerFilter(
-        label=_("予算額（千円）の上限"),
-        field_name="budgeted",
-        lookup_expr="lte",
-        min_value=0,
-        max_value=AMOUNT_MAX,
-    )
+    pass
 
 
 def year_filter(path: str) -> django_filters.ModelChoiceFilter:

@@ -15,8 +15,8 @@ from drf_spectacular.utils import (
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
+from budgets.amounts import AMOUNT_MAX
 from budgets.api.filters import (
-    AMOUNT_MAX,
     APIProjectFilter,
     DepartmentFilter,
     SectionFilter,
