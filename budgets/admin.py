@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -182,7 +184,7 @@ class ProjectAdminForm(VersionGuardForm):
         theme.queryset = theme.queryset.select_related("fiscal_year").order_by(
             "-fiscal_year__year", "number"
         )
-        theme.label_from_instance = _theme_with_its_year
+        theme.label_from_instance = attrgetter("label_with_year")
 
     class Meta:
         model = Project
@@ -200,10 +202,6 @@ class ProjectAdminForm(VersionGuardForm):
             "budgeted_levelup",
             "lineage",
         ]
-
-
-def _theme_with_its_year(theme: Theme) -> str:
-    return f"{theme.fiscal_year.era_label} {theme}"
 
 
 @admin.register(ImportEvent)

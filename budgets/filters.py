@@ -7,7 +7,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from budgets import eras
 from budgets.amounts import AMOUNT_MAX
 from budgets.menus_once import KeptChoiceField, KeptChoiceFilter
 from budgets.models import (
@@ -18,6 +17,7 @@ from budgets.models import (
     Project,
     Section,
     Theme,
+    search_words,
 )
 from budgets.select_widget import Select
 from budgets.text import search_key
@@ -25,9 +25,7 @@ from budgets.text import search_key
 
 class ThemeChoiceField(KeptChoiceField):
     def label_from_instance(self, obj: Theme) -> str:
-        return (
-            f"{eras.reader_short_label(obj.fiscal_year.year)} {obj.number} {obj.name}"
-        )
+        return obj.label_with_year
 
 
 class ThemeFilter(KeptChoiceFilter):
@@ -147,6 +145,19 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields: list[str] = []
+
+    def keeps_part_of_a_year(self) -> bool:
+        """Whether a valid filter keeps only part of the projects of the years it
+        names: a keyword with a word in it, a theme, a department, a category, a
+        bound (the year and the order keep a whole year)."""
+        if not self.is_bound:
+            return False
+        cleaned = self.form.cleaned_data
+        return bool(search_words(cleaned.get("q") or "")) or any(
+            value not in (None, "", [])
+            for name, value in cleaned.items()
+            if name not in ("year", "sort", "q")
+        )
 
     def filter_keyword(self, queryset, name, value):
         return queryset.search(value)

@@ -36,7 +36,6 @@ from budgets.models import (
     Project,
     SectionSuccession,
     Theme,
-    search_words,
 )
 from budgets.text import as_html_reads
 
@@ -200,12 +199,7 @@ class ProjectCSVView(CachedPageMixin, EchoedQueryMixin, FilterView):
         if response.status_code != 200:  # the page that points to the CSV
             return response
         # the names /data/ gives the same files; a part of them is named so
-        cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
-        filtered = bool(search_words(cleaned.get("q") or "")) or any(
-            value not in (None, "", [])
-            for name, value in cleaned.items()
-            if name not in ("year", "sort", "q")  # a whole year, in any order: the file
-        )
+        filtered = filterset.keeps_part_of_a_year()
         name = opendata.filename(year.year if year else None, fmt, filtered=filtered)
         return downloads.attach(response, name)
 

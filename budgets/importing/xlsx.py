@@ -246,8 +246,7 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
     if not book.worksheets:
         raise ImportRefused([Problem(_("ブックに表のシートがありません。"))])
     table = WorkbookTable()
-    sheets: list[tuple[str, list[tuple[int, list[Any]]]]] = []
-    hidden_rows: dict[str, list[int]] = {}
+    sheets: list[tuple[str, list[tuple[int, list[Any]]], list[int]]] = []
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             table.notes.append(
@@ -258,20 +257,20 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
                 % {"sheet": sheet.title}
             )
         else:
-            rows, hidden_rows[sheet.title] = _read_rows(sheet)
+            rows, hidden = _read_rows(sheet)
             if rows:
-                sheets.append((sheet.title, rows))
+                sheets.append((sheet.title, rows, hidden))
     if not sheets:
         raise ImportRefused([Problem(_no_values(hidden=bool(table.notes)))])
-    tables = [title for title, rows in sheets if _has_header(rows)]
+    tables = [title for title, rows, _hidden in sheets if _has_header(rows)]
     if len(tables) > 1:
         raise ImportRefused([Problem(_several_tables(tables))])
     chosen = tables[0] if tables else sheets[0][0]
-    for title, rows in sheets:
+    for title, rows, hidden in sheets:
         if title == chosen:
             table.sheet, table.rows = title, _padded(rows)
-            if hidden_rows[title]:
-                table.notes.append(_hidden_rows_read(title, hidden_rows[title]))
+            if hidden:
+                table.notes.append(_hidden_rows_read(title, hidden))
         else:
             table.notes.append(
                 _(
@@ -332,7 +331,7 @@ def _saved_result(element) -> bool:
 
 
 class _NoResult:
-    """A formula cell whose result was never saved (no ``<v>``)."""
+    """A formula cell whose result was never saved (``_saved_result``)."""
 
 
 @dataclass
@@ -347,7 +346,9 @@ class _SheetParser(WorkSheetParser):
     """openpyxl's sheet parser, keeping what ``data_only`` hides or raises on, and
     which rows are hidden."""
 
-    hidden_rows: list[int]
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden_rows: list[int] = []
 
     def parse_row(self, row):
         line, cells = super().parse_row(row)
@@ -394,7 +395,6 @@ def _read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], list[int]]:
             date_formats=sheet.parent._date_formats,
             timedelta_formats=sheet.parent._timedelta_formats,
         )
-        parser.hidden_rows = []
         try:
             for line, cells in parser.parse():
                 values = _row_values(sheet.title, line, cells, problems)

@@ -187,3 +187,9 @@ class Theme(Versioned):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    @property
+    def label_with_year(self) -> str:
+        """The theme among every year's (each numbers its own from 1), in the
+        reader's language: 令和3年度 1 新型コロナ…, FY2021 1 新型コロナ…"""
+        return f"{eras.reader_short_label(self.fiscal_year.year)} {self}"
