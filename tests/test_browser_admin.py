@@ -186,6 +186,9 @@ def test_3_a_broken_rule_is_told_beside_the_field_and_nothing_is_saved(
     page = log_in(context, live_server, "clerk")
     project = loan()  # a level-up project
     open_project(page, live_server, project)
+    # every year numbers its themes from 1: each on offer says its year
+    theme = page.locator("#id_theme option:checked").inner_text()
+    assert theme.startswith("令和3年度 1 新型コロナ")
     retype(page.get_by_label("要求額のうちレベルアップ（千円）"), "99999999")
     save(page)
 
@@ -208,6 +211,14 @@ def test_3_a_broken_rule_is_told_beside_the_field_and_nothing_is_saved(
     assert loan().version == 1 and loan().requested_levelup == project.requested_levelup
     new_project.refresh_from_db()
     assert (new_project.version, new_project.budgeted_levelup) == (1, None)
+
+    open_project(page, live_server, new_project)
+    retype(page.get_by_label("No:", exact=True), "1")  # the year's No 1 is taken
+    save(page)
+
+    assert error_beside(page, "no") == "この年度にはその No の事業がすでにあります。"
+    new_project.refresh_from_db()
+    assert (new_project.no, new_project.version) == (23, 1)
     context.close()
 
 
