@@ -39,20 +39,19 @@ baseline, as a Markdown table.
 ``--miss-cpu ROUNDS`` measures instead what a page the cache has not seen costs the
 worker, the figure to decide between designs on a machine that other work shares
 (wrk's rates move by ±30 % with it): in one process with the server's settings,
-through Django's WSGI handler (no gunicorn, no wrk), ROUNDS rounds of 300 random
-project pages after 100 to warm up, the process's CPU time per page (lowest and
-median round), and the trivial view's; with ``--list-pages``, the list of projects
-instead (``/projects/?year=Y&page=P`` at random: 50 projects a page, each with its
-link twice, in the table and in the cards for phones). ``--miss-instructions PAGES``
-counts instead the instructions of PAGES random project pages (with
-``--list-pages``, pages of the list) and PAGES trivial views with valgrind's callgrind
-(each in a child of its own, less a child that only warms up), which other work on the
-machine does not move. ``--miss-parts PAGES``
-prints instead, in one process, where the CPU of PAGES random project pages goes (the
-template, the
-project's read, the history, the citation, the cache's get and set, the whole
-request, each timed around the function that does it) and what the cyclic garbage
-collector's collections cost, by generation.
+through ``config.wsgi``'s application as gunicorn loads it (no gunicorn, no wrk),
+ROUNDS rounds of 300 random project pages after 100 to warm up, the process's CPU time
+per page (lowest and median round), and the trivial view's; with ``--list-pages``, the
+list of projects instead (``/projects/?year=Y&page=P`` at random: 50 projects a page,
+each with its link twice, in the table and in the cards for phones).
+``--miss-instructions PAGES`` counts instead the instructions of PAGES random project
+pages (with ``--list-pages``, pages of the list) and PAGES trivial views with valgrind's
+callgrind (each in a child of its own, less a child that only warms up), which other
+work on the machine does not move. ``--miss-parts PAGES`` prints instead, in one
+process, where the CPU of PAGES random project pages goes (the template, the project's
+read, the history, the citation, the cache's get and set, the whole request, each
+timed around the function that does it) and what the cyclic garbage collector's
+collections cost, by generation.
 
 Every step is bounded in time; only 127.0.0.1 is used.
 """
@@ -609,13 +608,10 @@ class InProcess:
     def __init__(self, *, years: int, per_year: int) -> None:
         import warnings
 
-        import django
-
         warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic
-        django.setup()
-        from django.core.handlers.wsgi import WSGIHandler
+        from config.wsgi import application  # as gunicorn loads it
 
-        self.application = WSGIHandler()
+        self.application = application
         self.rng = random.Random(2718)
         self.last_year, self.years, self.per_year = 2026, years, per_year
 
