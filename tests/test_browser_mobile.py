@@ -157,6 +157,66 @@ def test_on_a_narrow_screen_each_project_is_a_block_with_its_name_and_budget(
     context.close()
 
 
+def amount_cells(page) -> list[dict]:
+    """Each cell of the tables of amounts: its box, the heading shown beside it
+    (data-label) and its column's header, whether the header row shows."""
+    return page.locator("table.stackable > tbody > tr > td").evaluate_all(
+        """(cells) => cells.map((cell) => {
+            const r = cell.getBoundingClientRect();
+            const table = cell.closest("table");
+            const header = table.tHead.rows[0].cells[cell.cellIndex];
+            return {left: r.left, right: r.right, shown: r.width > 0,
+                    label: cell.dataset.label, header: header.textContent.trim(),
+                    display: getComputedStyle(cell).display,
+                    beside: getComputedStyle(cell, "::before").float,
+                    headerRowHeight: table.tHead.getBoundingClientRect().height};
+        })"""
+    )
+
+
+def pages_of_amounts(live_server) -> list[str]:
+    department = Department.objects.get(name="環境リサイクル支援部")
+    pages = ["/", "/years/2022/", "/years/2022/themes/2/", "/projects/2022/1/"]
+    return [live_server.url + path for path in [*pages, department.get_absolute_url()]]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("screen", NARROW)
+def test_on_a_narrow_screen_each_amount_is_on_screen_beside_its_heading(
+    browser, live_server, two_years, screen, language
+):
+    # the year's totals were 768 px wide on a 360 px phone: 予算額 off-screen
+    context = open_context(browser, live_server, NARROW[screen], language)
+    page = context.new_page()
+    for url in pages_of_amounts(live_server):
+        page.goto(url)
+        viewport = page.viewport_size["width"]
+        cells = [cell for cell in amount_cells(page) if cell["shown"]]
+        assert len(cells) >= 8, url
+        for cell in cells:
+            assert cell["label"] == cell["header"], url
+            assert cell["display"] != "table-cell" and cell["beside"] == "left", url
+            assert 0 <= cell["left"] and cell["right"] <= viewport, (url, cell)
+            assert cell["headerRowHeight"] <= 1, url  # kept for screen readers only
+        assert page_width(page) <= viewport
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_wide_screen_shows_the_tables_of_amounts_as_tables(
+    browser, live_server, two_years, language
+):
+    context = open_context(browser, live_server, DESKTOP, language)
+    page = context.new_page()
+    for url in pages_of_amounts(live_server):
+        page.goto(url)
+        cells = amount_cells(page)
+        assert cells, url
+        for cell in cells:
+            assert cell["display"] == "table-cell" and cell["headerRowHeight"] > 20
+    context.close()
+
+
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_a_wide_screen_shows_the_table_and_no_blocks(
     browser, live_server, two_years, language

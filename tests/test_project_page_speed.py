@@ -196,9 +196,9 @@ def test_the_related_objects_are_those_the_queryset_selects():
 # The template's loop that ``project_page.history_rows`` replaced, as it was.
 PLAIN_ROWS = """{% load i18n budget_format %}{% for row in history %}
     <tr><th scope="row">{% if row.is_current %}<span aria-current="page">{{ row.year|era }}</span>{% else %}<a href="{{ row.url }}">{{ row.year|era }}</a>{% endif %}{% if row.other_name %}<br><span class="reading" lang="ja">{% if row.year < project.fiscal_year.year %}{% translate "旧名:" %}{% elif row.year > project.fiscal_year.year %}{% translate "新名:" %}{% else %}{% translate "事業名:" %}{% endif %} {{ row.other_name }}</span>{% endif %}{% if row.other_department %}<br><span class="reading" lang="ja">{% if row.year < project.fiscal_year.year %}{% translate "旧部:" %}{% elif row.year > project.fiscal_year.year %}{% translate "新部:" %}{% else %}{% translate "部:" %}{% endif %} {{ row.other_department }}</span>{% endif %}</th>
-      <td class="num">{{ row.requested|amount }}</td>
-      <td class="num">{{ row.budgeted|amount }}</td>
-      <td class="num">{{ row.budgeted|change:row.previous_budgeted }}</td></tr>
+      <td class="num" data-label="{% translate "要求額" %}">{{ row.requested|amount }}</td>
+      <td class="num" data-label="{% translate "予算額" %}">{{ row.budgeted|amount }}</td>
+      <td class="num" data-label="{% translate "予算額の前年度からの増減" %}">{{ row.budgeted|change:row.previous_budgeted }}</td></tr>
   {% endfor %}"""  # noqa: E501
 
 
@@ -226,14 +226,14 @@ PLAIN_FACTS = """{% load i18n budget_format %}{% url 'budgets:theme' project.fis
   <dt>{% translate "事業内容" %}</dt><dd lang="ja">{{ project.description|linebreaksbr }}</dd>
 </dl>
 <div class="table-wrap" role="region" aria-labelledby="amounts-caption" tabindex="0">
-<table class="amounts">
+<table class="amounts stackable">
   <caption id="amounts-caption">{% translate "金額" %}</caption>
   <thead><tr><th scope="col">{% translate "項目" %}</th><th scope="col">{% translate "千円" %}</th><th scope="col">{% translate "およそ" %}</th><th scope="col">{% translate "円での読み方" %}</th></tr></thead>
   <tbody>
-    <tr><th scope="row">{% translate "要求額" %}</th><td class="num">{{ project.requested|thousands }}</td><td>{{ project.requested|approx }}</td><td>{{ project.requested|reading }}</td></tr>
-    <tr><th scope="row">{% translate "要求額のうちレベルアップ" %}</th><td class="num">{{ project.requested_levelup|thousands }}</td><td>{{ project.requested_levelup|approx }}</td><td>{{ project.requested_levelup|reading }}</td></tr>
-    <tr><th scope="row">{% translate "予算額" %}</th><td class="num">{{ project.budgeted|thousands }}</td><td>{{ project.budgeted|approx }}</td><td>{{ project.budgeted|reading }}</td></tr>
-    <tr><th scope="row">{% translate "予算額のうちレベルアップ" %}</th><td class="num">{{ project.budgeted_levelup|thousands }}</td><td>{{ project.budgeted_levelup|approx }}</td><td>{{ project.budgeted_levelup|reading }}</td></tr>
+    <tr><th scope="row">{% translate "要求額" %}</th><td class="num" data-label="{% translate "千円" %}">{{ project.requested|thousands }}</td><td data-label="{% translate "およそ" %}">{{ project.requested|approx }}</td><td data-label="{% translate "円での読み方" %}">{{ project.requested|reading }}</td></tr>
+    <tr><th scope="row">{% translate "要求額のうちレベルアップ" %}</th><td class="num" data-label="{% translate "千円" %}">{{ project.requested_levelup|thousands }}</td><td data-label="{% translate "およそ" %}">{{ project.requested_levelup|approx }}</td><td data-label="{% translate "円での読み方" %}">{{ project.requested_levelup|reading }}</td></tr>
+    <tr><th scope="row">{% translate "予算額" %}</th><td class="num" data-label="{% translate "千円" %}">{{ project.budgeted|thousands }}</td><td data-label="{% translate "およそ" %}">{{ project.budgeted|approx }}</td><td data-label="{% translate "円での読み方" %}">{{ project.budgeted|reading }}</td></tr>
+    <tr><th scope="row">{% translate "予算額のうちレベルアップ" %}</th><td class="num" data-label="{% translate "千円" %}">{{ project.budgeted_levelup|thousands }}</td><td data-label="{% translate "およそ" %}">{{ project.budgeted_levelup|approx }}</td><td data-label="{% translate "円での読み方" %}">{{ project.budgeted_levelup|reading }}</td></tr>
   </tbody>
 </table>
 </div>"""  # noqa: E501

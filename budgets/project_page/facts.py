@@ -37,7 +37,7 @@ _FACTS = """<nav aria-label="{breadcrumb_label}" class="breadcrumb"><ol>
   <dt>{description_label}</dt><dd lang="ja">{description}</dd>
 </dl>
 <div class="table-wrap" role="region" aria-labelledby="amounts-caption" tabindex="0">
-<table class="amounts">
+<table class="amounts stackable">
   <caption id="amounts-caption">{amounts_label}</caption>
   <thead><tr><th scope="col">{item_label}</th><th scope="col">{thousand_yen_label}</th><th scope="col">{approx_label}</th><th scope="col">{reading_label}</th></tr></thead>
   <tbody>
@@ -46,8 +46,10 @@ _FACTS = """<nav aria-label="{breadcrumb_label}" class="breadcrumb"><ol>
 </div>"""  # noqa: E501
 
 _AMOUNT_ROW = (
-    '    <tr><th scope="row">{label}</th><td class="num">{thousands}</td>'
-    "<td>{approx}</td><td>{reading}</td></tr>\n"
+    '    <tr><th scope="row">{label}</th>'
+    '<td class="num" data-label="{thousand_yen_label}">{thousands}</td>'
+    '<td data-label="{approx_label}">{approx}</td>'
+    '<td data-label="{reading_label}">{reading}</td></tr>\n'
 )
 
 
@@ -56,9 +58,10 @@ def facts(project: Project, list_url: str) -> SafeString:
     project read with its year, theme, section and department (``project()``)."""
     english = reads_english()
     section, theme, year = project.section, project.theme, project.fiscal_year.year
+    labels = _labels()
     return SafeString(
         _FACTS.format(
-            **_labels(),
+            **labels,
             year_url=html.escape(project.fiscal_year.get_absolute_url()),
             era=html.escape(era_in(year, english=english)),
             theme_url=html.escape(numbered_url("budgets:theme", (year, theme.number))),
@@ -76,17 +79,22 @@ def facts(project: Project, list_url: str) -> SafeString:
             category=html.escape(project.get_category_display()),
             description=linebreaksbr(project.description, autoescape=True),
             amount_rows="".join(
-                _amount_row(label, getattr(project, field), english)
+                _amount_row(label, getattr(project, field), english, labels)
                 for field, label in zip(AMOUNT_FIELDS, _amount_labels(), strict=True)
             ),
         )
     )
 
 
-def _amount_row(label: str, value: int | None, english: bool) -> str:
+def _amount_row(
+    label: str, value: int | None, english: bool, labels: dict[str, str]
+) -> str:
     if value is None:  # the filters' "-" and nothing
-        return _AMOUNT_ROW.format(label=label, thousands="-", approx="", reading="")
+        return _AMOUNT_ROW.format(
+            **labels, label=label, thousands="-", approx="", reading=""
+        )
     return _AMOUNT_ROW.format(
+        **labels,
         label=label,
         thousands=html.escape(amounts.format_thousands(value)),
         approx=html.escape(approx_in(value, english=english)),

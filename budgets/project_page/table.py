@@ -19,22 +19,28 @@ def history_rows(years: list[Year], page_year: int) -> SafeString:
     reader's language asked once, not three times a row.
     """
     english = reads_english()
-    return mark_safe("".join(_row(row, page_year, english) for row in years))
+    labels = {  # as {% translate %} wrote them: unescaped
+        "requested_label": gettext("要求額"),
+        "budgeted_label": gettext("予算額"),
+        "change_label": gettext("予算額の前年度からの増減"),
+    }
+    return mark_safe("".join(_row(row, page_year, english, labels) for row in years))
 
 
 # (a year before the page's, after it, the same year): the word before another name
 _NAME_WORDS = (gettext_noop("旧名:"), gettext_noop("新名:"), gettext_noop("事業名:"))
 _DEPARTMENT_WORDS = (gettext_noop("旧部:"), gettext_noop("新部:"), gettext_noop("部:"))
 
+# each cell with its column's heading, which a narrow screen shows beside it
 _ROW = (
     '\n    <tr><th scope="row">{year}{notes}</th>\n'
-    '      <td class="num">{requested}</td>\n'
-    '      <td class="num">{budgeted}</td>\n'
-    '      <td class="num">{change}</td></tr>\n  '
+    '      <td class="num" data-label="{requested_label}">{requested}</td>\n'
+    '      <td class="num" data-label="{budgeted_label}">{budgeted}</td>\n'
+    '      <td class="num" data-label="{change_label}">{change}</td></tr>\n  '
 )
 
 
-def _row(row: Year, page_year: int, english: bool) -> str:
+def _row(row: Year, page_year: int, english: bool, labels: dict[str, str]) -> str:
     # escaped as the template escaped them (none of these texts is marked safe)
     label = html.escape(era_in(row.year, english=english))
     if row.is_current:
@@ -47,6 +53,7 @@ def _row(row: Year, page_year: int, english: bool) -> str:
     if row.other_department:
         notes += _note(row.other_department, _DEPARTMENT_WORDS, row.year, page_year)
     return _ROW.format(
+        **labels,
         year=year,
         notes=notes,
         requested=amount_in(row.requested, english=english),
