@@ -172,10 +172,13 @@ def _char_class(codes: list[int]) -> str:
 # One rule for the admin form and the importer alike, so that whatever either accepts
 # every export gives back unchanged (tests/test_roundtrip.py): no C0 or C1 control
 # character (XLSX cannot hold them, NUL breaks the database) and no U+2028/U+2029 (the
-# text reader splits lines on them); a description may hold tabs and line breaks,
-# stored as LF; a one-line text (a name, a title) holds neither. No edge space or
-# zero-width character either: the importer trims them from every cell.
-_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+# text reader splits lines on them) and no bidirectional embedding, override or
+# isolate (U+202A-U+202E, U+2066-U+2069: invisible, they make a page show the text
+# around them in another order, "U+202E" making 「予算」 read 「算予」); a description
+# may hold tabs and line breaks, stored as LF; a one-line text (a name, a title) holds
+# neither. No edge space or zero-width character either: the importer trims them
+# from every cell.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}]")
 _FORBIDDEN_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n\r]")
 _LINE_BREAK = re.compile("\r\n?")

@@ -326,6 +326,7 @@ def test_the_lineage_page_saves_without_changing_its_projects(
         ("description", "段\u2028落", "制御文字 U+2028"),
         ("name", "融資\t事業", "改行やタブは使えません"),
         ("name", "\u200b融資事業", "見えない文字"),
+        ("name", "融資\u202e業事", "制御文字 U+202E"),  # a page would show it reversed
         ("name", "融資\x00事業", "NUL 文字（\\0）は使えません"),  # not "enter some"
     ],
 )

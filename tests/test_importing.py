@@ -320,6 +320,8 @@ def _break(
         (16, 0, "16¹", "No", "1 以上の整数"),  # not 161
         (17, 5, "説明\u2028続き", "事業内容", "制御文字 U+2028"),  # no line's end
         (18, 5, "説明\x85続き", "事業内容", "制御文字 U+0085"),
+        (19, 3, "\u202e業事援支", "事業名", "制御文字 U+202E"),  # shown reversed
+        (20, 5, "説明\u2067続き", "事業内容", "制御文字 U+2067"),
     ],
 )
 def test_a_bad_row_is_refused_whole_naming_line_and_column(
