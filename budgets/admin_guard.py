@@ -45,7 +45,9 @@ _NOT_CLEANED = object()
 class VersionGuardForm(forms.ModelForm):
     """A model form that refuses to save over a save made after it was opened."""
 
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(
+        label=_("開いたときの版"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,10 +175,24 @@ def _display(instance: models.Model, field: models.Field) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def with_seen_version(fieldsets: list) -> list:
+    """The fieldsets with the hidden version field in the first: the admin renders
+    only the fields its fieldsets name, so a version left out is never posted and
+    every save looks like one made over a colleague's."""
+    if SEEN_VERSION in flatten_fieldsets(fieldsets):
+        return fieldsets
+    (name, options), *rest = fieldsets
+    first = (name, {**options, "fields": (*options["fields"], SEEN_VERSION)})
+    return [first, *rest]
+
+
 class VersionGuardInlineMixin:
     """An inline whose rows are guarded like the page they are on."""
 
     form = VersionGuardForm
+
+    def get_fieldsets(self, request, obj=None):
+        return with_seen_version(super().get_fieldsets(request, obj))
 
 
 class VersionGuardAdminMixin:
@@ -185,13 +201,7 @@ class VersionGuardAdminMixin:
     form = VersionGuardForm
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        fields = flatten_fieldsets(fieldsets)
-        if SEEN_VERSION in fields:
-            return fieldsets
-        (name, options), *rest = fieldsets
-        first = (name, {**options, "fields": (*options["fields"], SEEN_VERSION)})
-        return [first, *rest]
+        return with_seen_version(super().get_fieldsets(request, obj))
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Restoring a version is a save like the change view's, in one transaction,

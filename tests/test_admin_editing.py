@@ -407,3 +407,25 @@ def test_a_no_the_year_has_already_is_told_beside_the_no(django_app, clerk, fy20
     assert response.html.select_one(".errornote + .errorlist.nonfield") is None
     project.refresh_from_db()
     assert (project.no, project.version) == (2, 1)
+
+
+def test_a_project_continuing_one_of_last_year_saves_with_its_links(
+    django_app, clerk, fy2021, seed_text
+):
+    # the next year's table links each project to last year's (helper-14: every
+    # such project was stopped as if a colleague had saved, its link rows'
+    # versions not rendered)
+    next_year = seed_text.replace("令和3年度", "令和4年度")
+    assert import_table(next_year.encode(), publish=True).ok
+    project = Project.objects.get(fiscal_year__year=2022, no=2)
+    link = project.earlier_links.get()
+    form = change_form(django_app, project, clerk)
+    form["budgeted"] = "50600"
+    form["earlier_links-0-note"] = "令和3年度から継続"
+
+    assert saved(form.submit("_save"))
+
+    project.refresh_from_db()
+    link.refresh_from_db()
+    assert (project.budgeted, project.version) == (50_600, 2)
+    assert (link.note, link.version) == ("令和3年度から継続", 2)

@@ -171,6 +171,31 @@ def test_2_a_clerk_corrects_a_description_and_an_amount_and_the_public_page_foll
     context.close()
 
 
+def test_2_a_project_of_the_next_year_saves_with_its_link_to_last_years(
+    browser, live_server, staff, fy2021, seed_text
+):
+    # each project of a second year's table continues last year's (a link row on
+    # its page); every one of them was stopped as a colleague's save (helper-14)
+    next_year = seed_text.replace("令和3年度", "令和4年度")
+    assert import_table(next_year.encode(), publish=True).ok
+    staff("clerk")
+    context = japanese_context(browser)
+    page = log_in(context, live_server, "clerk")
+    project = Project.objects.get(fiscal_year__year=2022, name="融資事業")
+    open_project(page, live_server, project)
+    assert page.get_by_role("heading", name="前の年度の事業とのつながり").count() == 1
+    retype(page.get_by_label("予算額（千円）").first, "3200000")
+    save(page)
+
+    assert "を変更しました" in page.locator(".messagelist").inner_text()
+    screenshot(page, "admin-2-next-year-saved")
+    history = public_text(page, live_server, f"/projects/2022/{project.no}/")
+    assert "3,200,000" in history and "令和3年度（2021年度）" in history
+    project.refresh_from_db()
+    assert (project.budgeted, project.version) == (3_200_000, 2)
+    context.close()
+
+
 # --- 3. A broken rule ------------------------------------------------------------
 
 
