@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models, router, transaction
 from django.utils.translation import gettext
@@ -38,6 +39,7 @@ STALE_MESSAGE = _(
     "保存されている値を横に示しています。確かめて、必要なら直してからもう一度"
     "保存してください。"
 )
+NOTHING_CHANGED_MESSAGE = _("変更された欄がないので、何も保存していません。")
 # a form field's value when the form did not clean it (its input was refused)
 _NOT_CLEANED = object()
 
@@ -141,6 +143,20 @@ class VersionGuardForm(forms.ModelForm):
             self.data[key] = "" if prepared is None else str(prepared)
         return True
 
+    def holds_what_is_stored(self) -> bool:
+        """Whether saving would change nothing: each field the form edits holds, as
+        cleaned (a description's line breaks as stored), what the row holds now."""
+        stored = self._meta.model._default_manager.filter(pk=self.instance.pk).first()
+        if stored is None:
+            return False
+        for name in self.fields:
+            field = _model_field(stored, name)
+            if field is not None and field.value_from_object(
+                self.instance
+            ) != field.value_from_object(stored):
+                return False
+        return True
+
     def _hold_version(self, version: int) -> None:
         """Let the form shown again carry the version now stored."""
         self.data = self.data.copy()
@@ -202,6 +218,26 @@ class VersionGuardAdminMixin:
 
     def get_fieldsets(self, request, obj=None):
         return with_seen_version(super().get_fieldsets(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        # A save that changes nothing writes nothing: no new version, no history
+        # record, no public correction (helper-14: each one was all three).
+        if change and form.holds_what_is_stored():
+            request.budgets_saved_nothing = True
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.has_changed():  # a row of an inline changed: that is a change
+            request.budgets_saved_nothing = False
+        super().save_formset(request, form, formset, change)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(
+            request, "budgets_saved_nothing", False
+        ):
+            message, level = NOTHING_CHANGED_MESSAGE, messages.INFO
+        super().message_user(request, message, level, *args, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Restoring a version is a save like the change view's, in one transaction,

@@ -7,6 +7,7 @@ page does not render cannot be sent, so one missing from the fieldsets fails her
 import pytest
 from django.contrib.auth.models import User
 
+from budgets import caching, feeds
 from budgets.importing import import_table
 from budgets.models import (
     Department,
@@ -477,3 +478,45 @@ def test_every_change_page_saves_as_rendered_when_nothing_was_changed(
     form = change_form(django_app, record, clerk)
 
     assert saved(form.submit("_save")), model.__name__
+
+
+def test_a_save_that_changes_nothing_writes_nothing(django_app, clerk, fy2021):
+    # helper-14: it made a new version, a history record and a public correction
+    project = Project.objects.get(no=1)
+    Project.objects.filter(pk=project.pk).update(description="一行目\n\t二行目")
+    records, data = project.history.count(), caching.data_version()
+    form = change_form(django_app, project, clerk)
+    assert form["description"].value.replace("\r\n", "\n") == "一行目\n\t二行目"
+    form["description"] = "一行目\r\n\t二行目"  # as a browser posts a textarea
+
+    response = form.submit("_save")
+
+    assert saved(response)
+    assert (
+        "何も保存していません"
+        in response.follow().html.select_one(".messagelist").get_text()
+    )
+    project.refresh_from_db()
+    assert project.version == 1 and project.history.count() == records
+    assert caching.data_version() == data
+    assert not feeds.corrected_projects().exists()
+
+
+def test_a_changed_link_row_alone_is_saved_and_said(
+    django_app, clerk, fy2021, seed_text
+):
+    next_year = seed_text.replace("令和3年度", "令和4年度")
+    assert import_table(next_year.encode(), publish=True).ok
+    project = Project.objects.get(fiscal_year__year=2022, no=2)
+    form = change_form(django_app, project, clerk)
+    form["earlier_links-0-note"] = "令和3年度から継続"
+
+    response = form.submit("_save")
+
+    assert saved(response)
+    assert (
+        "変更しました" in response.follow().html.select_one(".messagelist").get_text()
+    )
+    project.refresh_from_db()
+    assert project.version == 1  # the project itself is as it was
+    assert project.earlier_links.get().note == "令和3年度から継続"

@@ -184,6 +184,11 @@ def test_2_a_project_of_the_next_year_saves_with_its_link_to_last_years(
     project = Project.objects.get(fiscal_year__year=2022, name="融資事業")
     open_project(page, live_server, project)
     assert page.get_by_role("heading", name="前の年度の事業とのつながり").count() == 1
+    save(page)  # nothing changed: nothing written, and said so
+    assert "何も保存していません" in page.locator(".messagelist").inner_text()
+    assert Project.objects.get(pk=project.pk).version == 1
+
+    open_project(page, live_server, project)
     retype(page.get_by_label("予算額（千円）").first, "3200000")
     save(page)
 
