@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -168,6 +169,20 @@ class ProjectFilter(django_filters.FilterSet):
         if not queryset.query.order_by:
             queryset = queryset.order_by("-fiscal_year__year", "no")
         else:
-            # a stable order for equal amounts, so pages never repeat a row
-            queryset = queryset.order_by(*queryset.query.order_by, "fiscal_year", "no")
+            # "-" (not applicable) after every amount, either way and on every
+            # database (SQLite puts NULL first going up, PostgreSQL last), then a
+            # stable order for equal amounts, so pages never repeat a row
+            ordering = [_nulls_last(term) for term in queryset.query.order_by]
+            queryset = queryset.order_by(*ordering, "fiscal_year", "no")
         return queryset
+
+
+def _nulls_last(term):
+    """An ordering term of the list, with a column that may be NULL sorted so."""
+    name = term.lstrip("-") if isinstance(term, str) else None
+    if name is None or "__" in name or not Project._meta.get_field(name).null:
+        return term
+    column = F(name)
+    return (
+        column.desc(nulls_last=True) if term[0] == "-" else column.asc(nulls_last=True)
+    )

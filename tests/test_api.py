@@ -84,7 +84,18 @@ def test_filter_by_theme_department_and_section(client, fy2021):
     assert count(section=section.pk) == 3
 
 
-@pytest.mark.parametrize("sort", ["-budgeted", "requested", "name", "-no", "year"])
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "-budgeted",
+        "requested",
+        "name",
+        "-no",
+        "year",
+        "budgeted_levelup",
+        "-requested_levelup",
+    ],
+)
 def test_sorting_matches_the_list_page(client, fy2021, sort):
     api = numbers(client.get("/api/projects/", {"sort": sort, "page_size": 100}))
     page = [

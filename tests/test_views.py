@@ -114,6 +114,26 @@ def test_sorting(client, fy2021, sort, first):
 
 
 @pytest.mark.parametrize(
+    "sort",
+    [
+        "requested_levelup",
+        "-requested_levelup",
+        "budgeted_levelup",
+        "-budgeted_levelup",
+    ],
+)
+def test_projects_without_a_level_up_part_come_last_either_way(client, fy2021, sort):
+    # SQLite put "-" (NULL) first going up and PostgreSQL last (helper-14)
+    response = client.get("/projects/", {"sort": sort})
+    values = [getattr(p, sort.lstrip("-")) for p in response.context["object_list"]]
+    amounts = [value for value in values if value is not None]
+
+    assert len(amounts) == 22 and len(values) == 32  # ten new projects have none
+    assert values == amounts + [None] * 10
+    assert amounts == sorted(amounts, reverse=sort.startswith("-"))
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"year": "abc"},
