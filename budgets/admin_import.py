@@ -139,8 +139,13 @@ class UploadImportMixin(ImportMixin):
         if result.has_errors() or result.has_validation_errors():
             uploads.remove(upload)  # refused: nothing to confirm, nothing kept
             return {"result": result}
-        rounded = result.budget_report.rounded_totals
-        upload_parses.keep(upload, read.get("source"), rounded_totals=rounded)
+        report = result.budget_report
+        upload_parses.keep(
+            upload,
+            read.get("source"),
+            rounded_totals=report.rounded_totals,
+            data_version=report.data_version,
+        )
         import_form.budget_upload = upload
         import_form.import_result = result  # for a confirm form built from it
         return {
@@ -202,8 +207,11 @@ class UploadImportMixin(ImportMixin):
             uploads.remove(upload)
             return self._confirm_refused(request)
         kept = upload_parses.load(upload)
+        if kept is None:  # what the preview showed is not known: not confirmed
+            uploads.remove(upload)
+            return self._confirm_refused(request)
         accept = confirm_form.cleaned_data["accept_rounded_totals"]
-        if kept is not None and kept.rounded_totals and not accept:
+        if kept.rounded_totals and not accept:
             return self._rounded_totals_unchecked(request)
         result = self._confirm(request, confirm_form, upload, data, kept, **kwargs)
         return self.process_result(result, request)
@@ -213,7 +221,9 @@ class UploadImportMixin(ImportMixin):
             dataset = self._input_format(
                 confirm_form.cleaned_data["format"]
             ).create_dataset(data)
-            dataset.budget_read = kept.source if kept is not None else None
+            dataset.budget_read = kept.source
+            # refused if anything committed since the preview's plan was made
+            dataset.budget_planned_on = kept.data_version
             dataset.budget_accept_rounded = confirm_form.cleaned_data[
                 "accept_rounded_totals"
             ]

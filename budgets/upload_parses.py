@@ -24,7 +24,7 @@ from budgets.importing.problems import Problem
 from budgets.importing.sources import Source, SourceRow
 from budgets.models import Upload
 
-FORMAT = 1
+FORMAT = 2  # 2: with the data version the preview was planned against
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -32,6 +32,7 @@ _PLAIN = (str, int, float, bool, type(None))
 class KeptParse:
     source: Source | None  # None: not kept, read the file again
     rounded_totals: bool  # the preview warned of totals off by rounding
+    data_version: int  # what the preview's plan was made against
 
 
 def snapshot(source: Source) -> dict[str, Any] | None:
@@ -50,12 +51,15 @@ def snapshot(source: Source) -> dict[str, Any] | None:
     }
 
 
-def keep(upload: Upload, source: dict | None, *, rounded_totals: bool) -> None:
+def keep(
+    upload: Upload, source: dict | None, *, rounded_totals: bool, data_version: int
+) -> None:
     """Store the preview's reading of ``upload`` beside it."""
     data = {
         "format": FORMAT,
         "sha256": upload.sha256,
         "rounded_totals": rounded_totals,
+        "data_version": data_version,
         "source": source,
     }
     name = uploads.parse_name(upload)
@@ -74,7 +78,11 @@ def load(upload: Upload) -> KeptParse | None:
     if data.get("format") != FORMAT or data.get("sha256") != upload.sha256:
         return None
     kept = data["source"]
-    return KeptParse(_source(kept) if kept else None, bool(data["rounded_totals"]))
+    return KeptParse(
+        _source(kept) if kept else None,
+        bool(data["rounded_totals"]),
+        int(data["data_version"]),
+    )
 
 
 def _source(kept: dict[str, Any]) -> Source:

@@ -84,12 +84,14 @@ def test_a_kept_parse_of_another_file_is_not_used(django_app, clerk, pdf_reads):
     kept["source"]["rows"] = []  # were it used, nothing would import
     uploads.storage().delete(name)
     uploads.storage().save(name, ContentFile(json.dumps(kept).encode()))
-    pdf_reads.clear()  # the one read allowed is the confirm's, now
+    pdf_reads.clear()
 
     done = confirm_form(page).submit("confirm", user=clerk).follow(user=clerk)
 
-    assert "新規 32 件" in done.text
-    assert len(pdf_reads) == 1  # read again: the kept parse was not the upload's
+    # not the upload's: what the preview showed is not known, so nothing is done
+    assert "この取り込みは確定できません" in done.text
+    assert not Project.objects.exists() and pdf_reads == []
+    assert uploads.storage().listdir("")[1] == []  # and the upload is let go
 
 
 def test_an_xlsx_preview_is_kept_too(django_app, clerk, seed_text):

@@ -111,6 +111,49 @@ def test_the_preview_says_a_new_title_and_a_renamed_theme(
     assert "施策の柱の名前が変わります: 1 「" in said and "」→「感染症" in said
 
 
+CHANGED_SINCE = "確認画面を開いた後に、他の取り込みか編集でデータが変わりました"
+
+
+def test_a_preview_older_than_another_import_is_not_confirmed(
+    django_app, clerk, fy2021, seed_text, django_capture_on_commit_callbacks
+):
+    # helper-13: two tabs, two previews; confirming the second undid the first
+    # import's change, which its preview never showed
+    no1 = Project.objects.get(no=1)
+    no2 = Project.objects.get(no=2)
+    first_budget, second_budget = f"{no1.budgeted:,}", f"{no2.budgeted:,}"
+    first = seed_text.replace(first_budget, "3,300,000", 1)
+    second = seed_text.replace(second_budget, "50,000", 1)
+    assert first != seed_text and second != seed_text
+    page_a = preview(django_app, clerk, first.encode(), "r03_a.txt")
+    page_b = preview(django_app, clerk, second.encode(), "r03_b.txt")
+
+    with django_capture_on_commit_callbacks(execute=True):  # as it commits
+        form_with(page_a, "upload").submit("confirm", user=clerk)
+    done = form_with(page_b, "upload").submit("confirm", user=clerk)
+
+    assert CHANGED_SINCE in done.follow(user=clerk).text
+    no1.refresh_from_db(), no2.refresh_from_db()
+    assert (no1.budgeted, no2.budgeted) == (3_300_000, 50_535)  # A's, and B not
+    assert ImportEvent.objects.filter(filename="r03_b.txt").count() == 0
+    assert not Upload.objects.exists()  # B's file let go: choose it again
+
+
+def test_a_preview_older_than_an_edit_is_not_confirmed(
+    django_app, clerk, fy2021, seed_text, django_capture_on_commit_callbacks
+):
+    page = preview(
+        django_app, clerk, seed_text.replace("融資", "中小企業融資").encode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # a colleague's save
+        Project.objects.get(no=32).save()
+
+    done = form_with(page, "upload").submit("confirm", user=clerk)
+
+    assert CHANGED_SINCE in done.follow(user=clerk).text
+    assert not Project.objects.filter(name__contains="中小企業融資").exists()
+
+
 def test_the_confirm_form_carries_only_the_uploads_key(django_app, clerk, seed_bytes):
     page = preview(django_app, clerk, seed_bytes)
 
