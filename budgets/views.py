@@ -246,10 +246,10 @@ class DepartmentView(ProjectsOfMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["department"] = self.object
         context["successions"] = list(
-            DepartmentSuccession.objects.of_department(self.object)
+            DepartmentSuccession.objects.of_department(self.object).public()
         )
         context["section_successions"] = list(
-            SectionSuccession.objects.of_sections_of(self.object)
+            SectionSuccession.objects.of_sections_of(self.object).public()
         )
         context["by_year"] = by_year
         context["by_year_rows"] = _with_previous(by_year)

@@ -11,11 +11,13 @@ import pytest
 from django.core.management import call_command
 from django_webtest import WebTestMixin  # noqa: F401  (the django_app fixture)
 
+from budgets import caching
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
 from budgets.models import (
     Department,
     DepartmentSuccession,
+    FiscalYear,
     ImportEvent,
     Project,
     ProjectLink,
@@ -213,6 +215,28 @@ def test_the_department_page_shows_its_predecessor_and_successor(client, accepte
 
     page = client.get(new.predecessor.get_absolute_url()).content.decode()
     assert "後継:" in page and new.successor.get_absolute_url() in page
+
+
+def test_a_draft_years_reorganisation_is_not_on_the_public_pages(client, accepted):
+    # helper-13: a draft FY2022's rename showed on FY2021's department pages, its
+    # successor a link to a page that answers 404
+    FiscalYear.objects.filter(year=2022).update(is_published=False)
+    caching.bump_data_version()  # as the admin's unpublishing does on commit
+    old = DepartmentSuccession.objects.get().predecessor
+    moved_from = (
+        SectionSuccession.objects.exclude(predecessor__department=old)
+        .get()
+        .predecessor.department
+    )
+
+    for department in (old, moved_from):
+        page = client.get(department.get_absolute_url()).content.decode()
+        assert "後継:" not in page and "組織改正" not in page, department.name
+
+    FiscalYear.objects.filter(year=2022).update(is_published=True)
+    caching.bump_data_version()
+    page = client.get(old.get_absolute_url()).content.decode()
+    assert "後継:" in page
 
 
 def test_the_year_overview_compares_a_renamed_department_with_its_predecessor(

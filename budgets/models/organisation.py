@@ -183,7 +183,17 @@ class Succession(Versioned):
         ]
 
 
-class DepartmentSuccessionQuerySet(models.QuerySet):
+class SuccessionQuerySet(models.QuerySet):
+    def public(self) -> SuccessionQuerySet:
+        """Those a published year has seen: none from after the latest published
+        year (a draft year's reorganisation is not public yet; helper-13)."""
+        from budgets.models.years import FiscalYear  # which refers to this module
+
+        latest = FiscalYear.objects.published().order_by("-year").values("year")[:1]
+        return self.filter(from_year__lte=models.Subquery(latest))
+
+
+class DepartmentSuccessionQuerySet(SuccessionQuerySet):
     def between(self, earlier_year: int, year: int) -> list[tuple[int, int, str, str]]:
         """(predecessor id, successor id, predecessor name, kind label) of the
         successions from a year after ``earlier_year`` up to ``year``."""
@@ -201,7 +211,7 @@ class DepartmentSuccessionQuerySet(models.QuerySet):
         ).select_related("predecessor", "successor")
 
 
-class SectionSuccessionQuerySet(models.QuerySet):
+class SectionSuccessionQuerySet(SuccessionQuerySet):
     def of_sections_of(self, department: Department) -> SectionSuccessionQuerySet:
         """Where a section of ``department`` is the predecessor or the successor."""
         return self.filter(
