@@ -11,9 +11,13 @@ finished it looks at the data version again and builds anew if a change committe
 meanwhile, so a burst of changes costs one build after the last.
 
 ``build_to_serve`` tells the view what to send: the build of the current data
-version; while a build runs, the previous one (its own version in its ETag and
+version; while a build runs, or has been asked for in the last ``STARTING_SECONDS``
+(its process still starting), the previous one (its own version in its ETag and
 ``X-Data-Version``), unless it holds a year no longer published; otherwise None, and
-the view makes the file in the request (streamed, like the list's downloads).
+the view makes the file in the request (streamed, like the list's downloads). So a
+reader never gets an older file after a newer one: before, the second between a
+change and its builder taking the lock was served from the request (the new data),
+and then the previous build (the old) until the new one was written (helper-14).
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 LOCK = "build.lock"
+REQUESTED = "build.requested"  # touched when a build is asked for
+# A builder's process takes the lock within a few seconds of being started (Django's
+# start-up); one that has not by then is taken to have failed.
+STARTING_SECONDS = 30
 KEEP_BUILDS = 2  # the current build and the one before it
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows, the header included
 
@@ -97,7 +105,7 @@ def build_to_serve(version: int, published: set[int] | None = None) -> Build | N
     for build in every:
         if build.version == version:
             return build
-    if not building():
+    if not (building() or _asked_for_lately()):
         return None
     previous = next((build for build in every if build.version < version), None)
     if previous is None:
@@ -239,6 +247,15 @@ def building() -> bool:
     return text.isdigit() and _alive(int(text))
 
 
+def _asked_for_lately() -> bool:
+    """Whether a build was started in the last ``STARTING_SECONDS``."""
+    try:
+        asked = (root() / REQUESTED).stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return time.time() - asked < STARTING_SECONDS
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -256,6 +273,7 @@ def start_build() -> None:
     """Start ``manage.py build_open_data`` in a process of its own (it outlives a
     request and a worker), its output appended to ``build.log``."""
     root().mkdir(parents=True, exist_ok=True)
+    (root() / REQUESTED).touch()
     with open(root() / "build.log", "ab") as log:
         subprocess.Popen(
             [

@@ -133,7 +133,10 @@ class DownloadView(View):
         build = opendata_build.build_to_serve(version)
         if build is None:
             _build_soon(version)
-            return self.live(request, year=year, fmt=fmt)
+            response = self.live(request, year=year, fmt=fmt)
+            if response.status_code in (200, 304):  # made now, of this version
+                response["X-Data-Version"] = str(version)
+            return response
         return _open(_built_file(request, build, year, fmt))
 
 

@@ -10,6 +10,7 @@ import fcntl
 import io
 import json
 import os
+import time
 
 import openpyxl
 import pytest
@@ -508,9 +509,46 @@ def test_without_a_build_running_the_file_is_made_in_the_request(
     client.get("/data/minato-budget-2021.csv")
 
     assert not isinstance(first, FileResponse)
-    assert "X-Data-Version" not in first
+    assert first["X-Data-Version"] == str(caching.read_data_version())  # made now
     assert "新しい名前" in body(first).decode()
     assert started == [1]  # and a build started, once
+
+
+def test_a_change_whose_builder_is_starting_is_sent_from_the_previous_build(
+    client, fy2021, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    # helper-14: the new data, made in the request before the builder took its
+    # lock, then the old data from the previous build until the new one was written
+    previous = opendata_build.build_open_data()
+    settings.OPEN_DATA_BUILD_AFTER_CHANGE = True
+    started = []
+    monkeypatch.setattr(  # the builder's process, still starting
+        opendata_build.subprocess, "Popen", lambda *a, **k: started.append(1)
+    )
+    change(fy2021, django_capture_on_commit_callbacks)
+    assert started == [1] and not opendata_build.building()
+
+    response = client.get("/data/minato-budget-2021.json")
+
+    assert response["X-Data-Version"] == str(previous.version)
+    assert "新しい名前" not in body(response).decode()
+
+
+def test_a_builder_that_never_started_leaves_the_file_to_the_request(
+    client, fy2021, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    opendata_build.build_open_data()
+    settings.OPEN_DATA_BUILD_AFTER_CHANGE = True
+    monkeypatch.setattr(opendata_build.subprocess, "Popen", lambda *a, **k: None)
+    change(fy2021, django_capture_on_commit_callbacks)
+    asked = opendata_build.root() / opendata_build.REQUESTED
+    long_ago = time.time() - opendata_build.STARTING_SECONDS - 1
+    os.utime(asked, (long_ago, long_ago))
+
+    response = client.get("/data/minato-budget-2021.json")
+
+    assert response["X-Data-Version"] == str(caching.read_data_version())
+    assert "新しい名前" in body(response).decode()
 
 
 def test_a_year_unpublished_is_not_sent_from_the_previous_build(
