@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.utils.translation import gettext
+
 KEY = "section__department__id"
 
 
@@ -63,7 +65,9 @@ def compare(
     predecessors: dict[int, list[str]] = defaultdict(list)
     for pred, succ, name, kind in successions:
         if pred not in current_ids and pred in earlier:
-            predecessors[succ].append(f"{name}（{kind}）")
+            predecessors[succ].append(
+                gettext("%(name)s（%(kind)s）") % {"name": name, "kind": kind}
+            )
     budgeted = {row[key]: row["budgeted"] or 0 for row in by_department}
     for row in by_department:
         department_id = row[key]

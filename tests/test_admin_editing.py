@@ -281,6 +281,23 @@ def test_the_clerk_restores_the_version_before(django_app, clerk, fy2021):
 @pytest.mark.django_db(
     transaction=True, serialized_rollback=True
 )  # no test transaction
+def test_restoring_the_version_shown_now_writes_nothing(django_app, clerk, fy2021):
+    # helper-13: it said 「変更しました」 and wrote a version with no differences
+    project = Project.objects.get(no=1)
+    current = project.history.get()
+    restore = history_restore_form(django_app, project, clerk, current)
+
+    response = restore.submit()
+
+    assert saved(response)
+    assert "何も保存していません" in response.follow().text
+    project.refresh_from_db()
+    assert project.version == 1 and project.history.count() == 1
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction
 def test_restoring_over_a_colleagues_newer_save_is_stopped(
     django_app, clerk, colleague, fy2021
 ):

@@ -252,6 +252,16 @@ def test_the_year_overview_compares_a_renamed_department_with_its_predecessor(
     assert renamed["predecessors"] == ["防災危機管理室（改称）"]
 
 
+def test_the_english_overview_writes_a_predecessor_in_english_brackets(
+    client, accepted
+):
+    # helper-13: 「防災危機管理室（Renamed）」
+    client.cookies["django_language"] = "en"
+    page = client.get("/years/2022/").content.decode()
+
+    assert "防災危機管理室 (Renamed)" in page and "（Renamed）" not in page
+
+
 def test_a_split_departments_predecessor_is_counted_once(client, fy2021, seed_text):
     rows = change.fy2022_rows(seed_text)
     for cells in rows:  # 環境リサイクル支援部 splits: 環境課 goes to a new 環境部
