@@ -3,15 +3,17 @@
 There is no correction log, so the feed derives its entries from the timestamps the
 records already have:
 
-- a **published year**: each published FiscalYear, dated by its ``updated_at``.
-  Publishing saves the year (the admin action and ``--publish`` both do), so this is
-  when it went public, unless the year itself was edited again later;
+- a **published year**: each published FiscalYear, dated by its ``published_at``
+  (set when it goes public, kept through later edits of the year, renewed when it
+  is published again after being withdrawn); its totals are today's, corrections
+  being entries of their own;
 - a **correction**: a project of a published year whose ``updated_at`` is later than
-  both its own creation (by more than a save takes) and its year's ``updated_at``,
-  i.e. a project changed after its year was published. Each change of the same
-  project is its own entry (the id carries the time). Changes made while the year
-  was a draft are not corrections. Limits: a later edit of the year itself hides the
-  corrections made before it, and a deleted project leaves no entry.
+  both its own creation (by more than a save takes) and its year's
+  ``published_at``, i.e. a project changed after its year was published. Each
+  change of the same project is its own entry (the id carries the time). Changes
+  made while the year was a draft are not corrections, and a save that changed
+  nothing is none either (the admin does not save it). Limit: a deleted project
+  leaves no entry.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def corrected_projects() -> QuerySet[Project]:
     return (
         Project.objects.published()
         .filter(updated_at__gt=F("created_at") + SAVE_TIME)
-        .filter(updated_at__gt=F("fiscal_year__updated_at"))
+        .filter(updated_at__gt=F("fiscal_year__published_at"))
         .with_related()
     )
 
@@ -78,7 +80,8 @@ def _published(fiscal_year: FiscalYear, absolute) -> Entry:
         title=_("%(year)sの表を公開しました") % {"year": fiscal_year.label},
         description=_(
             "%(title)s：事業 %(count)s 件、要求額 %(requested)s 千円、"
-            "予算額 %(budgeted)s 千円。"
+            "予算額 %(budgeted)s 千円"
+            "（いまの値。公開後の訂正はそれぞれお知らせします）。"
         )
         % {
             "title": fiscal_year.display_title,
@@ -87,7 +90,7 @@ def _published(fiscal_year: FiscalYear, absolute) -> Entry:
             "budgeted": amounts.format_thousands(totals["budgeted"]),
         },
         link=link,
-        updated=fiscal_year.updated_at,
+        updated=fiscal_year.published_at,
         guid=absolute(link) + "#published",
         is_correction=False,
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Department, FiscalYear, Project, Theme
@@ -35,6 +36,7 @@ def feed_entries(client) -> list[dict]:
             "link": entry.find(f"{ATOM}link").get("href"),
             "id": entry.findtext(f"{ATOM}id"),
             "summary": entry.findtext(f"{ATOM}summary"),
+            "updated": entry.findtext(f"{ATOM}updated"),
         }
         for entry in root.iter(f"{ATOM}entry")
     ]
@@ -50,6 +52,13 @@ def later(instance, **delta) -> None:
     """Stamp a save that happened some time after the instance's last one."""
     type(instance).objects.filter(pk=instance.pk).update(
         updated_at=instance.updated_at + timedelta(**delta)
+    )
+
+
+def published_later(fiscal_year, **delta) -> None:
+    """Stamp the year's publication some time after it happened."""
+    FiscalYear.objects.filter(pk=fiscal_year.pk).update(
+        published_at=F("published_at") + timedelta(**delta)
     )
 
 
@@ -187,11 +196,43 @@ def test_changes_before_publication_are_not_corrections(client, db):
     fiscal_year = FiscalYear.objects.get(pk=fiscal_year.pk)
     fiscal_year.is_published = True
     fiscal_year.save()
-    later(fiscal_year, minutes=10)
+    published_later(fiscal_year, minutes=10)
 
     assert [entry["title"] for entry in feed_entries(client)] == [
         "令和4年度（2022年度）の表を公開しました"
     ]
+
+
+def test_editing_a_published_year_keeps_its_date_and_its_corrections(client, fy2021):
+    # helper-14: saving the year re-dated its publication to now and dropped the
+    # corrections made before from the feed
+    published = feed_entries(client)[0]
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    project.budgeted = 3_000_000
+    project.save()
+    later(project, minutes=5)
+    fy2021 = FiscalYear.objects.get(pk=fy2021.pk)
+    fy2021.title = "令和3年度当初予算（表題の訂正）"
+    fy2021.save()
+    later(fy2021, minutes=10)
+
+    entries = {entry["title"]: entry for entry in feed_entries(client)}
+
+    assert "訂正：令和3年度 No.1 融資事業" in entries
+    year = entries["令和3年度（2021年度）の表を公開しました"]
+    assert year["updated"] == published["updated"]
+    assert "いまの値" in year["summary"]  # today's totals, said so
+
+
+def test_a_year_published_again_is_announced_again(client, fy2021):
+    first = feed_entries(client)[0]["updated"]
+    for published in (False, True):
+        fy2021 = FiscalYear.objects.get(pk=fy2021.pk)
+        fy2021.is_published = published
+        fy2021.save()
+    published_later(fy2021, minutes=10)
+
+    assert feed_entries(client)[0]["updated"] > first
 
 
 def test_the_feed_never_shows_a_draft(client, draft):

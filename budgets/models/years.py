@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -62,6 +63,15 @@ class FiscalYear(Versioned):
         default=False,
         help_text=_("公開中の年度だけが一般向けページに表示されます。"),
     )
+    published_at = models.DateTimeField(
+        _("公開日時"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "公開した日時。非公開にすると空になり、次に公開した日時が入ります。"
+        ),
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -86,6 +96,19 @@ class FiscalYear(Versioned):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args, **kwargs) -> None:
+        # when the year went public, kept through later edits of the year (the feed
+        # announces it then, and counts what changed after it as corrections)
+        published_at = (
+            (self.published_at or timezone.now()) if self.is_published else None
+        )
+        if published_at != self.published_at:
+            self.published_at = published_at
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "published_at"}
+        super().save(*args, **kwargs)
 
     @property
     def label(self) -> str:
