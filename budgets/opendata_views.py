@@ -9,8 +9,6 @@ the page cache.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.db.models import Count
 from django.http import FileResponse, Http404, JsonResponse
@@ -22,21 +20,9 @@ from django.views.generic import TemplateView, View
 from budgets import downloads, opendata, opendata_build
 from budgets.caching import CachedPageMixin, data_version, stamp
 
-OPEN = {"Access-Control-Allow-Origin": "*"}  # open data: any site may fetch it
-
 
 class OpenFileMixin(CachedPageMixin):
-    """Serve a file through the page cache, and let any site fetch it (a 304 too)."""
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        view = super().as_view(**initkwargs)
-
-        @wraps(view)
-        def open_to_all(request, *args, **kwargs):
-            return _open(view(request, *args, **kwargs))
-
-        return open_to_all
+    """Serve a file through the page cache (any site may fetch it: CORS_URLS_REGEX)."""
 
 
 class DataView(CachedPageMixin, TemplateView):
@@ -137,7 +123,7 @@ class DownloadView(View):
             if response.status_code in (200, 304):  # made now, of this version
                 response["X-Data-Version"] = str(version)
             return response
-        return _open(_built_file(request, build, year, fmt))
+        return _built_file(request, build, year, fmt)
 
 
 _builds_started: set[int] = set()  # the data versions this process asked to build
@@ -179,12 +165,6 @@ def _built_file(request, build: opendata_build.Build, year: str, fmt: str):
 
 def _file_url(year: str | int, fmt: str) -> str:
     return reverse("opendata:file", kwargs={"year": str(year), "fmt": fmt})
-
-
-def _open(response):
-    for header, value in OPEN.items():
-        response[header] = value
-    return response
 
 
 class DataPackageView(OpenFileMixin, View):

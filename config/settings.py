@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "budgets.axes_app.AxesConfig",  # django-axes, its admin section in Japanese
     "django.contrib.sitemaps",
     "rest_framework",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "budgets",
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # open data's CORS headers (a preflight too), before anything answers a request
+    "corsheaders.middleware.CorsMiddleware",
     # static files, compressed, before anything else spends time on the request
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -389,3 +392,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+
+# Open data: any web page may read the API, the list's downloads, the files of /data/
+# and the feed (django-cors-headers), with no credentials, and its scripts may read
+# the headers that say which version they got and send a conditional request.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(api|data|feeds)/|^/projects\.(csv|xlsx)$"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "if-modified-since",
+    "if-none-match",
+)
+CORS_EXPOSE_HEADERS = (
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "X-Data-Version",
+)
+CORS_PREFLIGHT_MAX_AGE = 86_400

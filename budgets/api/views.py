@@ -62,16 +62,7 @@ def is_whole_number(segment: str) -> bool:
 ID_DIGITS = 19  # the longest number an id column holds (2**63 - 1)
 
 
-class OpenAccessMixin:
-    """Let any web page read the API (open data): Access-Control-Allow-Origin *."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Access-Control-Allow-Origin"] = "*"
-        return response
-
-
-class PublicAPIMixin(OpenAccessMixin):
+class PublicAPIMixin:
     pagination_class = ForgivingPageNumberPagination
     # any segment, so a malformed id gets the API's JSON 404, not an HTML page
     lookup_value_regex = "[^/]+"
@@ -173,7 +164,7 @@ class ProjectViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericView
     filterset_class = APIProjectFilter
 
 
-class PublishedProjectMixin(OpenAccessMixin):
+class PublishedProjectMixin:
     """Find the project of ``year`` and ``no`` in a published year, or answer 404."""
 
     def get_project(self) -> Project:
