@@ -332,6 +332,50 @@ def test_hidden_rows_are_read_and_said_so_in_the_preview(seed_rows):
     assert f"シート「R3」の非表示の行（{line} 行目）も読み込みます" in note
 
 
+def test_a_hidden_column_is_read_and_said_so_in_the_preview(seed_rows):
+    # helper-13: a hidden 事業内容 column went in without a word
+    sheet = sheet_xml(seed_rows).replace(
+        b"<sheetData>", b'<cols><col min="6" max="6" hidden="1"/></cols><sheetData>'
+    )
+
+    report = import_table(workbook([("R3", sheet)]), dry_run=True)
+
+    assert report.ok and report.counts()["new"] == 32
+    [note] = [str(w) for w in report.warnings if "非表示の列" in str(w)]
+    assert "シート「R3」の非表示の列（F 列）も読み込みます" in note
+
+
+def test_a_column_of_notes_beside_the_table_is_refused_once_by_its_letter(
+    seed_rows,
+):
+    # helper-13: a hidden 備考(内部) column was refused once at the header, then
+    # 36 times as 「見出しのない列」, never by its letter
+    rows = [[*row, *[""] * (10 - len(row))] for row in seed_rows]
+    headers = [n for n, row in enumerate(rows, 1) if "事業名" in row]
+    for number, row in enumerate(rows, 1):
+        if number >= headers[0]:
+            row[10:] = ["備考(内部)" if number in headers else "内部メモ"]
+
+    report = import_table(workbook([("R3", sheet_xml(rows))]), dry_run=True)
+
+    assert {p.message for p in report.problems} == {
+        "この列（K 列）は取り込めません。列を削除するか、名前を直してください。"
+    }
+    assert [p.line for p in report.problems] == headers  # once a header, no row
+    assert report.problems[0].column == "備考(内部)"
+
+
+def test_a_value_in_a_column_without_a_header_is_refused_by_its_letter(seed_rows):
+    rows = [list(row) for row in seed_rows]
+    line = project_line(rows, 5)
+    rows[line - 1][10:] = ["迷子の値"]
+
+    report = import_table(workbook([("R3", sheet_xml(rows))]), dry_run=True)
+
+    [problem] = report.problems
+    assert problem.line == line and "見出しのない列（K 列）" in problem.message
+
+
 def test_a_very_hidden_sheet_is_skipped_too_and_said_so(seed_rows):
     data = workbook(
         [("R3", sheet_xml(seed_rows)), ("x", sheet_xml(seed_rows))],

@@ -52,6 +52,8 @@ class _Walk:
     mapping: dict[int, str] | None = None  # column index -> key, from the header
     width: int = 0
     unmapped: list[int] = field(default_factory=list)  # nameless columns left of it
+    # columns the header names but the table has not: refused once, at the header
+    refused: set[int] = field(default_factory=set)
     theme: tuple[int, str] | None = None
     title_years: dict[int, tuple[int, str]] = field(default_factory=dict)
     project_cells: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -106,6 +108,11 @@ def _walk_row(walk: _Walk, row: SourceRow, problems: Problems) -> None:
     if mapping is not None:
         _start_columns(walk, mapping, texts, row.line, problems)
         return
+    if walk.refused:  # refused once at the header: read each row as without them
+        texts = ["" if i in walk.refused else t for i, t in enumerate(texts)]
+        filled = len(texts) - texts.count("")
+        if not filled:
+            return
     if walk.mapping is not None and totals.is_totals_row(texts):
         walk.totals_rows.append(totals.totals_row(row.line, texts, walk.mapping))
         return
@@ -134,11 +141,16 @@ def _start_columns(
     walk: _Walk, mapping: dict[int, str], texts: list[str], line: int, problems
 ) -> None:
     """A header row: its columns hold from here on; name what it lacks or has extra."""
-    for name in [t for i, t in enumerate(texts) if t and i not in mapping]:
+    refused = {i for i, t in enumerate(texts) if t and i not in mapping}
+    for index in sorted(refused):
         problems.add(
-            _("この列は取り込めません。列を削除するか、名前を直してください。"),
+            _(
+                "この列（%(letter)s 列）は取り込めません。列を削除するか、"
+                "名前を直してください。"
+            )
+            % {"letter": get_column_letter(index + 1)},
             line,
-            name,
+            texts[index],
         )
     for key in missing_columns(mapping):
         problems.add(_("見出し行にこの列がありません。"), line, COLUMN_LABELS[key])
@@ -158,6 +170,7 @@ def _start_columns(
     walk.mapping = mapping
     walk.width = max(mapping) + 1
     walk.unmapped = [i for i in range(walk.width) if i not in mapping]
+    walk.refused = refused
 
 
 def _note_line(walk: _Walk, line: layout.Line, number: int, problems) -> None:
@@ -198,13 +211,17 @@ def _project_cells(
             row.line,
         )
         return None
-    extra = [texts[i] for i in walk.unmapped if texts[i]]
-    extra += [t for t in texts[walk.width :] if t]
+    extra = [i for i in walk.unmapped if texts[i]]
+    extra += [i for i in range(walk.width, len(texts)) if texts[i]]
     if extra:
         problems.add(
-            _("見出しのない列に値があります。取り込まれずに失われるため拒否します。"),
+            _(
+                "見出しのない列（%(letter)s 列）に値があります。取り込まれずに"
+                "失われるため拒否します。"
+            )
+            % {"letter": get_column_letter(extra[0] + 1)},
             row.line,
-            value=extra[0],
+            value=texts[extra[0]],
         )
         return None
     # cleaned text, except the numbers an XLSX cell holds

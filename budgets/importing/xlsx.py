@@ -269,8 +269,7 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
     for title, rows, hidden in sheets:
         if title == chosen:
             table.sheet, table.rows = title, _padded(rows)
-            if hidden:
-                table.notes.append(_hidden_rows_read(title, hidden))
+            table.notes += hidden.notes(title)
         else:
             table.notes.append(
                 _(
@@ -282,13 +281,39 @@ def _read_sheets(reader: _BookReader) -> WorkbookTable:
     return table
 
 
-def _hidden_rows_read(sheet: str, lines: list[int]) -> str:
-    shown = "、".join(str(line) for line in lines[:10])
-    more = "…" if len(lines) > 10 else ""
-    return _(
-        "シート「%(sheet)s」の非表示の行（%(lines)s%(more)s 行目）も読み込みます。"
-        "取り込まない行は、非表示にせず削除してください。"
-    ) % {"sheet": sheet, "lines": shown, "more": more}
+@dataclass
+class _Hidden:
+    """The hidden rows (numbers) and columns (letters) of a sheet that hold a value:
+    read like the others, and said, so nothing hidden goes in unseen."""
+
+    rows: list[int]
+    columns: list[str]
+
+    def notes(self, sheet: str) -> list[str]:
+        notes = []
+        if self.rows:
+            notes.append(
+                _(
+                    "シート「%(sheet)s」の非表示の行（%(lines)s 行目）も読み込みます。"
+                    "取り込まない行は、非表示にせず削除してください。"
+                )
+                % {"sheet": sheet, "lines": _first_ten(self.rows)}
+            )
+        if self.columns:
+            notes.append(
+                _(
+                    "シート「%(sheet)s」の非表示の列（%(columns)s 列）も読み込みます。"
+                    "取り込まない列は、非表示にせず削除してください。"
+                )
+                % {"sheet": sheet, "columns": _first_ten(self.columns)}
+            )
+        return notes
+
+
+def _first_ten(items: list) -> str:
+    return "、".join(str(item) for item in items[:10]) + (
+        "…" if len(items) > 10 else ""
+    )
 
 
 def _has_header(rows: list[tuple[int, list[Any]]]) -> bool:
@@ -381,9 +406,9 @@ class _SheetParser(WorkSheetParser):
         return {"row": row, "column": column, "value": value}
 
 
-def _read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], list[int]]:
+def _read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], _Hidden]:
     """The sheet's rows that hold a value, each as wide as its last value, and
-    which of them are hidden."""
+    which of them and of its columns holding a value are hidden."""
     rows: list[tuple[int, list[Any]]] = []
     problems: list[Problem] = []
     with sheet.parent._archive.open(sheet._worksheet_path) as source:
@@ -411,7 +436,25 @@ def _read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], list[int]]:
     if problems:
         raise ImportRefused(problems)
     filled = {line for line, _values in rows}
-    return rows, [line for line in parser.hidden_rows if line in filled]
+    used = {i for _line, values in rows for i, value in enumerate(values, 1) if value}
+    return rows, _Hidden(
+        rows=[line for line in parser.hidden_rows if line in filled],
+        columns=[get_column_letter(i) for i in _hidden_columns(parser) if i in used],
+    )
+
+
+def _hidden_columns(parser: WorkSheetParser) -> list[int]:
+    """The numbers (from 1) of the columns a sheet's ``<col hidden>`` hides."""
+    hidden: set[int] = set()
+    for attrs in parser.column_dimensions.values():
+        if attrs.get("hidden") not in ("1", "true"):
+            continue
+        try:
+            first, last = int(attrs["min"]), int(attrs.get("max", attrs["min"]))
+        except (KeyError, ValueError):
+            continue  # a malformed <col>: its cells are read all the same
+        hidden.update(range(first, min(last, MAX_COLUMNS) + 1))
+    return sorted(hidden)
 
 
 def _padded(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
