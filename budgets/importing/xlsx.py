@@ -41,6 +41,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from budgets import eras
 from budgets.importing.headers import header_mapping
 from budgets.importing.problems import ImportRefused, Problem
 
@@ -311,9 +312,8 @@ class _Hidden:
 
 
 def _first_ten(items: list) -> str:
-    return "、".join(str(item) for item in items[:10]) + (
-        "…" if len(items) > 10 else ""
-    )
+    joiner = ", " if eras.reads_english() else "、"
+    return joiner.join(map(str, items[:10])) + ("…" if len(items) > 10 else "")
 
 
 def _has_header(rows: list[tuple[int, list[Any]]]) -> bool:
