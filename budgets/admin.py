@@ -29,7 +29,9 @@ from budgets.admin_import import (
     UploadImportMixin,
 )
 from budgets.admin_reorganisation import EarlierLinkInline, record_reorganisation
+from budgets.amounts import format_thousands
 from budgets.models import (
+    AMOUNT_FIELDS,
     Department,
     FiscalYear,
     ImportEvent,
@@ -204,6 +206,19 @@ class ProjectAdminForm(VersionGuardForm):
         ]
 
 
+def amount_column(field: str):
+    """A change-list column of an amount with its commas (3,255,703), sortable."""
+
+    @admin.display(
+        description=Project._meta.get_field(field).verbose_name, ordering=field
+    )
+    def column(project: Project) -> str:
+        return format_thousands(getattr(project, field))
+
+    column.__name__ = field  # its column's CSS class, as the field's was
+    return column
+
+
 @admin.register(ImportEvent)
 class ImportEventAdmin(SourcePublicAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -280,10 +295,7 @@ class ProjectAdmin(
         "name",
         "section",
         "category",
-        "requested",
-        "requested_levelup",
-        "budgeted",
-        "budgeted_levelup",
+        *(amount_column(field) for field in AMOUNT_FIELDS),
     )
     list_display_links = ("no", "name")
     list_filter = ("fiscal_year", "category", "theme", "section__department")

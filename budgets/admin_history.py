@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.template.defaultfilters import linebreaksbr
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
@@ -22,9 +23,13 @@ from budgets.models import AMOUNT_FIELDS
 
 
 def shown(field_name: str, value: Any) -> Any:
-    """A history record's value of ``field_name`` as the history page shows it."""
+    """A record's value of ``field_name`` as the admin shows it in a history or an
+    import's preview: an amount with its commas, a text's line breaks kept (a
+    change that only adds one looked like no change at all: helper-13)."""
     if field_name in AMOUNT_FIELDS:
         return format_thousands(value)
+    if isinstance(value, str) and "\n" in value:
+        return linebreaksbr(value, autoescape=True)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")  # Django's: はい, いいえ
     if value is None or (isinstance(value, DeletedObject) and value.pk is None):

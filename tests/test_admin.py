@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from budgets.importing import import_table
 from budgets.models import FiscalYear, Project
+from tests.tables import project_line, seed_cells, to_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,28 @@ def test_preview_of_a_changed_table_shows_old_and_new(admin_client, fy2021, seed
     content = upload(admin_client, data).content.decode()
 
     assert "変わる事業" in content
-    # No 1's budgeted amount, field by field: old, then new
-    assert "<td>3191866</td><td>3000000</td>" in content
+    # No 1's budgeted amount, field by field: old, then new, with their commas
+    assert "<td>3,191,866</td><td>3,000,000</td>" in content
+
+
+def test_preview_shows_a_line_break_added_to_a_description(
+    admin_client, fy2021, seed_text
+):
+    # helper-13: shown as a space, the change looked like none
+    rows = seed_cells(seed_text)
+    row = rows[project_line(rows, 1) - 1]
+    row[5] = row[5].replace("、", "、\n", 1)  # inside the text, not at its end
+    assert "\n" in row[5]
+
+    content = upload(admin_client, to_csv(rows), "r03.csv").content.decode()
+
+    assert row[5].replace("\n", "<br>") in content
+
+
+def test_the_change_list_shows_amounts_with_their_commas(admin_client, fy2021):
+    content = admin_client.get("/admin/budgets/project/?q=融資").content.decode()
+
+    assert '<td class="field-budgeted">3,191,866</td>' in content
 
 
 def test_a_bad_table_is_refused_with_its_problems_listed(admin_client, seed_text):

@@ -105,6 +105,24 @@ def test_the_history_page_shows_amounts_with_thousands_separators(
     assert "None" not in table.get_text()
 
 
+def test_the_history_page_shows_a_line_break_added_to_a_description(
+    django_app, admin_user, fy2021
+):
+    # helper-13: a change that only added a line break looked like none
+    project = Project.objects.get(no=1)
+    form = django_app.get(
+        f"/admin/budgets/project/{project.pk}/change/", user=admin_user
+    ).forms["project_form"]
+    form["description"] = project.description.replace("、", "、\r\n", 1)
+    assert form.submit("_save").status_code == 302
+
+    history = django_app.get(
+        f"/admin/budgets/project/{project.pk}/history/", user=admin_user
+    )
+    newest = history.html.select_one("#change-history tbody tr")("td")[-1]
+    assert "、<br/>" in str(newest)  # the new text, its line break shown
+
+
 def test_the_history_page_names_a_command_import_as_who_changed_it(
     django_app, admin_user, fy2021
 ):

@@ -11,3 +11,9 @@ register = template.Library()
 def history_cell(record, column: str):
     """A column of ``history_list_display`` for one history record."""
     return shown(column, getattr(record, column, None))
+
+
+@register.filter
+def shown_as(value, field: str):
+    """``value`` of the field ``field`` as the admin shows it (``shown``)."""
+    return shown(field, value)
