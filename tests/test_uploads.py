@@ -79,6 +79,8 @@ def test_a_clerk_uploads_previews_and_confirms_a_table(django_app, clerk, seed_b
     page = preview(django_app, clerk, seed_bytes, publish=True)
 
     assert "取り込みの確認" in page.text
+    # the button after what it confirms (helper-13: the library put it first)
+    assert page.text.index("取り込みの確認") < page.text.index('name="confirm"')
     upload = Upload.objects.get()
     assert upload.user == clerk and upload.original_name == "r03.txt"
     assert upload.sha256 == hashlib.sha256(seed_bytes).hexdigest()
