@@ -14,6 +14,7 @@ from django_webtest import WebTestMixin  # noqa: F401  (the django_app fixture)
 from budgets import caching
 from budgets.importing import import_table
 from budgets.importing.proposing import Decisions
+from budgets.management.commands.import_budget_table import describe
 from budgets.models import (
     Department,
     DepartmentSuccession,
@@ -24,6 +25,7 @@ from budgets.models import (
     SectionSuccession,
 )
 from tests import years_that_change as change
+from tests.tables import project_line, seed_cells, to_text
 from tests.test_uploads import clerk, form_with, preview  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +123,46 @@ def test_a_merge_proposes_both_earlier_projects(proposed):
 
     assert proposal.kind == "merged_from"
     assert {c.no for c in proposal.proposed} == {first, second}
+
+
+def test_last_years_projects_nothing_continues_are_listed(fy2021, seed_text):
+    # helper-13: a project the new table lost was listed nowhere
+    rows = seed_cells(seed_text.replace("令和3年度", "令和4年度"))
+    del rows[project_line(rows, 17) - 1]  # 医療安全支援センターの設置
+
+    report = import_table(to_text(rows), dry_run=True)
+
+    [year] = report.plan.years
+    assert [(v["no"], v["name"]) for v in year.ended] == [
+        (17, "医療安全支援センターの設置")
+    ]
+    said = "\n".join(describe(report))
+    assert "令和3年度 No 17 医療安全支援センターの設置: continued by no project" in said
+
+
+def test_the_preview_lists_last_years_projects_nothing_continues(
+    django_app,
+    clerk,  # noqa: F811
+    fy2021,
+    seed_text,
+):
+    rows = seed_cells(seed_text.replace("令和3年度", "令和4年度"))
+    del rows[project_line(rows, 17) - 1]
+
+    page = preview(django_app, clerk, to_text(rows), "r04.txt")
+
+    heading = page.html.select_one(".import-ended").get_text()
+    assert heading == (
+        "令和3年度（2021年度）の事業で、この表のどの事業にもつながらないもの 1 件"
+    )
+    assert "No 17 医療安全支援センターの設置（みなと保健所）" in page.text
+
+
+def test_a_project_a_proposal_may_continue_is_not_listed_as_ended(proposed):
+    # a renamed or moved project is the clerk's to link, in the proposals
+    [year] = proposed.years
+    candidates = {c.no for proposal in year.proposals for c in proposal.candidates}
+    assert candidates and not candidates & {v["no"] for v in year.ended}
 
 
 def test_a_truly_new_project_is_not_matched(proposed):

@@ -71,6 +71,9 @@ class YearPlan:
     totals: dict[str, int] = field(default_factory=dict)
     previous_year: int | None = None
     previous_totals: dict[str, int] | None = None
+    # the year before's projects that nothing of this year continues, not even a
+    # proposal's candidate: ended, or a row the table lost (helper-13)
+    ended: list[dict[str, Any]] = field(default_factory=list)
     title_change: tuple[str, str] | None = None
     publish: bool = False  # a backup says this year was published
 
@@ -157,7 +160,30 @@ def plan_import(
     plan = ImportPlan(plans, new_departments, new_sections, prune, publish)
     proposing.propose(plan)
     proposing.decide(plan, decisions or Decisions())
+    for year_plan in plans:
+        year_plan.ended = _ended(year_plan)
     return plan
+
+
+def _ended(plan: YearPlan) -> list[dict[str, Any]]:
+    """The year before's projects whose lineage no project of this year continues:
+    not one stored, not one the table links to, not a proposal's candidate."""
+    if plan.previous_year is None:
+        return []
+    continuing = {link.lineage_id for link in plan.links}
+    continuing.update(
+        candidate.lineage_id
+        for proposal in plan.proposals
+        for candidate in proposal.candidates
+    )
+    stored = Project.objects.filter(fiscal_year__year=plan.year)
+    return list(
+        Project.objects.filter(fiscal_year__year=plan.previous_year)
+        .exclude(lineage__in=stored.values("lineage"))
+        .exclude(lineage__in=[lineage for lineage in continuing if lineage])
+        .order_by("no")
+        .values("no", "name", department=F("section__department__name"))
+    )
 
 
 @dataclass

@@ -159,6 +159,11 @@ def _describe_year(year_plan, *, prune: bool) -> list[str]:
                 f"{eras.era_label(link.earlier_year)} No {link.earlier_no}"
             )
     lines += describe_proposals(year_plan)
+    for values in year_plan.ended:
+        lines.append(
+            f"  . {eras.era_label(year_plan.previous_year)} No {values['no']} "
+            f"{values['name']}: continued by no project of this table"
+        )
     return lines + _describe_totals(year_plan)
 
 
