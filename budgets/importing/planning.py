@@ -176,14 +176,23 @@ def _ended(plan: YearPlan) -> list[dict[str, Any]]:
         for proposal in plan.proposals
         for candidate in proposal.candidates
     )
-    stored = Project.objects.filter(fiscal_year__year=plan.year)
-    return list(
-        Project.objects.filter(fiscal_year__year=plan.previous_year)
-        .exclude(lineage__in=stored.values("lineage"))
-        .exclude(lineage__in=[lineage for lineage in continuing if lineage])
-        .order_by("no")
-        .values("no", "name", department=F("section__department__name"))
+    continuing.update(
+        Project.objects.filter(fiscal_year__year=plan.year).values_list(
+            "lineage", flat=True
+        )
     )
+    # compared here, not in SQL: a big table's lineages would pass the number of
+    # parameters a PostgreSQL statement holds
+    earlier = (
+        Project.objects.filter(fiscal_year__year=plan.previous_year)
+        .order_by("no")
+        .values("no", "name", "lineage", department=F("section__department__name"))
+    )
+    return [
+        {key: values[key] for key in ("no", "name", "department")}
+        for values in earlier
+        if values["lineage"] not in continuing
+    ]
 
 
 @dataclass
