@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from budgets import caching
 from budgets.models import Department, Project, Section, Theme
 from tests.factories import make_fiscal_year, make_project, make_section, make_theme
 from tests.test_views import FILTER_CASES
@@ -285,8 +286,9 @@ def count_queries(client, url: str) -> int:
 
 
 def test_the_years_and_their_totals_take_the_same_queries_for_one_or_three(
-    client, fy2021
+    client, fy2021, settings
 ):
+    settings.PAGE_CACHE_VERSION_SECONDS = 0  # the data version read every time
     one = count_queries(client, "/api/years/")
     for year, budgeted in [(2022, 100), (2023, 0)]:
         fiscal_year = make_fiscal_year(year=year)
@@ -402,3 +404,53 @@ def test_a_year_s_label_is_the_same_data_in_every_language(client, fy2021, langu
     [year] = client.get("/api/years/").json()["results"]
 
     assert year["label"] == "令和3年度（2021年度）"  # as its schema says
+
+
+# --- which version an answer is, and asking again ---------------------------------
+
+
+def test_an_answer_says_its_data_version_and_a_client_holding_it_gets_304(
+    client, fy2021, django_capture_on_commit_callbacks
+):
+    # helper-14: the API alone had no ETag, Last-Modified or X-Data-Version
+    first = client.get("/api/projects/2021/1/")
+    assert first["X-Data-Version"] == str(caching.read_data_version())
+    assert first["ETag"] and first["Last-Modified"]
+    assert "no-cache" in first["Cache-Control"]
+
+    again = client.get(
+        "/api/projects/2021/1/", headers={"if-none-match": first["ETag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert again["X-Data-Version"] == first["X-Data-Version"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        project = Project.objects.get(fiscal_year=fy2021, no=1)
+        project.budgeted = 3_000_000
+        project.save()
+    changed = client.get(
+        "/api/projects/2021/1/", headers={"if-none-match": first["ETag"]}
+    )
+    assert changed.status_code == 200 and changed.json()["budgeted"] == 3_000_000
+    assert int(changed["X-Data-Version"]) > int(first["X-Data-Version"])
+
+
+def test_each_format_of_an_answer_has_its_own_etag(client, fy2021):
+    as_json = client.get("/api/schema/", headers={"accept": "application/json"})
+    as_yaml = client.get(
+        "/api/schema/", headers={"accept": "application/vnd.oai.openapi"}
+    )
+
+    assert as_json["ETag"] != as_yaml["ETag"]
+    stale = client.get(
+        "/api/schema/",
+        headers={"accept": "application/json", "if-none-match": as_yaml["ETag"]},
+    )
+    assert stale.status_code == 200
+
+
+def test_the_browsable_pages_are_not_marked(client, fy2021):
+    page = client.get("/api/projects/", headers={"accept": "text/html"})
+
+    assert page["Content-Type"].startswith("text/html")
+    assert "ETag" not in page and "X-Data-Version" not in page

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from budgets.api import views
+from budgets.api.conditional import versioned
 
 app_name = "api"
 
@@ -21,7 +22,7 @@ router.register("sections", views.SectionViewSet, basename="section")
 router.register("projects", views.ProjectViewSet, basename="project")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", versioned(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(

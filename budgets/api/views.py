@@ -16,6 +16,7 @@ from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
 from budgets.amounts import AMOUNT_MAX
+from budgets.api.conditional import VersionedViewMixin
 from budgets.api.filters import (
     APIProjectFilter,
     DepartmentFilter,
@@ -62,7 +63,7 @@ def is_whole_number(segment: str) -> bool:
 ID_DIGITS = 19  # the longest number an id column holds (2**63 - 1)
 
 
-class PublicAPIMixin:
+class PublicAPIMixin(VersionedViewMixin):
     pagination_class = ForgivingPageNumberPagination
     # any segment, so a malformed id gets the API's JSON 404, not an HTML page
     lookup_value_regex = "[^/]+"
@@ -164,7 +165,7 @@ class ProjectViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericView
     filterset_class = APIProjectFilter
 
 
-class PublishedProjectMixin:
+class PublishedProjectMixin(VersionedViewMixin):
     """Find the project of ``year`` and ``no`` in a published year, or answer 404."""
 
     def get_project(self) -> Project:
