@@ -265,6 +265,36 @@ def stamp(response: HttpResponseBase, etag: str, last_modified: int) -> None:
     patch_cache_control(response, public=True, no_cache=True)
 
 
+def revalidated(
+    view: View, *, unless: Callable[[HttpRequest], bool] | None = None
+) -> View:
+    """Mark a public view's answers with the data version (``X-Data-Version``, an
+    ETag, Last-Modified) and answer 304 while the client holds it, before the view
+    runs; nothing kept in the cache (for answers cheap to make: the API, the feed).
+    The ETag also varies with ``Accept`` (the format chosen). ``unless``: requests
+    left as the view answers them."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD") or (unless and unless(request)):
+            return view(request, *args, **kwargs)
+        version = data_version()
+        variant = page_etag(request, version) + request.headers.get("Accept", "")
+        etag = '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
+        last_modified = version // 10**9
+        response = get_conditional_response(
+            request, etag=etag, last_modified=last_modified
+        )
+        if response is None:
+            response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            stamp(response, etag, last_modified)
+            response["X-Data-Version"] = str(version)
+        return response
+
+    return wrapper
+
+
 def cached_page(view: View) -> View:
     """Serve a public page from the cache, with ETag, Last-Modified and 304s.
 

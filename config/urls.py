@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from budgets.caching import revalidated
 from budgets.feeds import UpdatesFeed
 from budgets.sitemaps import SITEMAPS
 from budgets.views import FaviconView
@@ -11,7 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("budgets.api.urls")),
     path("data/", include("budgets.opendata_urls")),
-    path("feeds/updates.atom", UpdatesFeed(), name="feed"),
+    # with the data version's ETag and 304s (Django's feed sent Last-Modified but
+    # answered If-Modified-Since with the whole feed: helper-14)
+    path("feeds/updates.atom", revalidated(UpdatesFeed()), name="feed"),
     path(
         "sitemap.xml",
         sitemap,

@@ -454,3 +454,13 @@ def test_the_browsable_pages_are_not_marked(client, fy2021):
 
     assert page["Content-Type"].startswith("text/html")
     assert "ETag" not in page and "X-Data-Version" not in page
+
+
+def test_an_unknown_format_is_told_which_formats_there_are(client, fy2021):
+    # helper-14: ?format=xml answered 404 「見つかりませんでした」
+    response = client.get("/api/projects/", {"format": "xml"})
+
+    assert response.status_code == 406
+    assert "format=xml は扱えません" in response.json()["detail"]
+    assert "json" in response.json()["detail"]
+    assert client.get("/api/projects/", {"format": "json"}).status_code == 200

@@ -141,7 +141,11 @@ def test_the_feed_announces_the_published_year(client, fy2021):
     assert "予算額 13,573,990 千円" in entries[0]["summary"]
 
 
-def test_the_feed_takes_the_same_queries_for_one_published_year_or_three(client, db):
+def test_the_feed_takes_the_same_queries_for_one_published_year_or_three(
+    client, db, settings
+):
+    settings.PAGE_CACHE_VERSION_SECONDS = 0  # the data version read every time
+
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/feeds/updates.atom").status_code == 200
@@ -233,6 +237,26 @@ def test_a_year_published_again_is_announced_again(client, fy2021):
     published_later(fy2021, minutes=10)
 
     assert feed_entries(client)[0]["updated"] > first
+
+
+def test_a_feed_reader_asking_again_gets_304_until_something_changes(
+    client, fy2021, django_capture_on_commit_callbacks
+):
+    first = client.get("/feeds/updates.atom")
+    since = client.get(
+        "/feeds/updates.atom", headers={"if-modified-since": first["Last-Modified"]}
+    )
+    held = client.get("/feeds/updates.atom", headers={"if-none-match": first["ETag"]})
+    assert since.status_code == held.status_code == 304
+
+    with django_capture_on_commit_callbacks(execute=True):
+        project = Project.objects.get(fiscal_year=fy2021, no=1)
+        project.budgeted = 3_000_000
+        project.save()
+    changed = client.get(
+        "/feeds/updates.atom", headers={"if-none-match": first["ETag"]}
+    )
+    assert changed.status_code == 200
 
 
 def test_the_feed_never_shows_a_draft(client, draft):
