@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext
 
 KEY = "section__department__id"
+NAME = "section__department__name"
 
 
 def _groups(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -35,7 +36,9 @@ def _groups(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
 def _sum(rows: list[dict]) -> dict:
     """The count and amounts of ``rows`` (totals_by rows of the same shape) added."""
     return {
-        name: sum(row[name] or 0 for row in rows) for name in rows[0] if name != KEY
+        name: sum(row[name] or 0 for row in rows)
+        for name in rows[0]
+        if name not in (KEY, NAME)
     }
 
 
@@ -43,7 +46,7 @@ def compare(
     by_department: list[dict],
     earlier_rows: Iterable[dict],
     successions: Iterable[tuple[int, int, str, str]],
-) -> None:
+) -> list[dict]:
     """Set each row's ``previous`` (its comparable earlier totals, or None),
     ``compared_budgeted`` (what is compared with it: its budget, or its group's)
     and, through a reorganisation, ``predecessors`` (the earlier names) and
@@ -52,6 +55,10 @@ def compare(
 
     ``successions``: (predecessor id, successor id, predecessor name, kind label)
     taking effect after the earlier year up to this one.
+
+    Return the earlier rows compared with none of this year's: departments with
+    no project this year and no successor (the earlier column sums to the earlier
+    year's total only with them: helper-13).
     """
     key = KEY
     earlier = {row[key]: row for row in earlier_rows}
@@ -69,14 +76,19 @@ def compare(
                 gettext("%(name)s（%(kind)s）") % {"name": name, "kind": kind}
             )
     budgeted = {row[key]: row["budgeted"] or 0 for row in by_department}
+    compared: set[int] = set()
     for row in by_department:
         department_id = row[key]
         group = group_of.get(department_id, department_id)
         together = sorted(members[group], key=names.__getitem__)
         earlier_ids = {d for d, g in group_of.items() if g == group} | {department_id}
         rows = [earlier[d] for d in earlier_ids if d in earlier]
+        compared |= earlier_ids
         first = together[0] == department_id  # a split's earlier total shown once
         row["previous"] = _sum(rows) if rows and first else None
         row["compared_budgeted"] = sum(budgeted[d] for d in together)
         row["predecessors"] = predecessors.get(department_id, [])
         row["shared"] = [names[d] for d in together] if len(together) > 1 else []
+    return [
+        row for department_id, row in earlier.items() if department_id not in compared
+    ]

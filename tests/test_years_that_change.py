@@ -554,3 +554,25 @@ def test_a_clerk_corrects_a_link_and_the_lineage_follows(
     link.delete()  # and undone: the project leaves the earlier lineage
     renamed.refresh_from_db()
     assert renamed.lineage_id != earlier.lineage_id
+
+
+def test_a_department_with_no_project_this_year_is_named_with_last_years_budget(
+    client, fy2021, seed_text
+):
+    # helper-13: みなと保健所 vanished; the earlier column did not add up to the
+    # earlier year's total
+    rows = seed_cells(seed_text.replace("令和3年度", "令和4年度"))
+    del rows[project_line(rows, 17) - 1]  # みなと保健所's one project
+    assert import_table(to_text(rows), publish=True).ok
+
+    response = client.get("/years/2022/")
+
+    [ended] = response.context["ended_departments"]
+    assert ended["section__department__name"] == "みなと保健所"
+    by_department = response.context["by_department"]
+    earlier = sum(row["previous"]["budgeted"] for row in by_department)
+    assert (
+        earlier + ended["budgeted"] == response.context["previous_totals"]["budgeted"]
+    )
+    said = response.content.decode()
+    assert "この年度に事業のない部" in said and "みなと保健所（4,472）" in said

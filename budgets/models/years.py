@@ -148,12 +148,13 @@ class FiscalYear(Versioned):
         projects = self.projects.all()
         by_department = projects.totals_by_department()
         previous_totals = None
+        ended_departments: list[dict] = []
         if previous is not None:
             previous_projects = previous.projects.all()
             previous_totals = previous_projects.totals()
-            reorganisation.compare(
+            ended_departments = reorganisation.compare(
                 by_department,
-                previous_projects.totals_by("section__department__id"),
+                previous_projects.totals_by_department(),
                 DepartmentSuccession.objects.between(previous.year, self.year),
             )
         return {
@@ -163,6 +164,7 @@ class FiscalYear(Versioned):
             "by_department": by_department,
             "previous_year": previous,
             "previous_totals": previous_totals,
+            "ended_departments": ended_departments,
         }
 
 
