@@ -92,3 +92,26 @@ def compare(
     return [
         row for department_id, row in earlier.items() if department_id not in compared
     ]
+
+
+def note_moved_sections(
+    by_department: list[dict],
+    moved: Iterable[tuple],
+    successions: Iterable[tuple[int, int, str, str]],
+) -> None:
+    """Set each row's ``moved_in`` and ``moved_out``: the sections moved to or from
+    the department since the year before, whose projects its change includes (a
+    department that gained one showed +227.5 % with no word why: helper-13). A
+    section that went with its department (renamed, merged, split: ``successions``,
+    as ``compare`` takes them) is compared with it already, and not noted."""
+    with_department = {(pred, succ) for pred, succ, _name, _kind in successions}
+    rows = {row[KEY]: row for row in by_department}
+    for row in by_department:
+        row["moved_in"], row["moved_out"] = [], []
+    for section, source, source_name, target, target_name in moved:
+        if (source, target) in with_department:
+            continue
+        if target in rows:
+            rows[target]["moved_in"].append((section, source_name))
+        if source in rows:
+            rows[source]["moved_out"].append((section, target_name))

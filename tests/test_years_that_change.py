@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django_webtest import WebTestMixin  # noqa: F401  (the django_app fixture)
 
 from budgets import caching
@@ -576,3 +577,27 @@ def test_a_department_with_no_project_this_year_is_named_with_last_years_budget(
     )
     said = response.content.decode()
     assert "この年度に事業のない部" in said and "みなと保健所（4,472）" in said
+
+
+def test_the_overview_says_which_section_moved_in_or_out(client, accepted):
+    # helper-13: a department that gained a section showed +227.5 % with no word
+    renamed = DepartmentSuccession.objects.get()  # its sections went with it
+    moved = (
+        SectionSuccession.objects.exclude(
+            predecessor__department=F("successor__department")
+        )
+        .exclude(predecessor__department=renamed.predecessor)
+        .get()
+    )
+    section = moved.successor.name
+    to, source = moved.successor.department.name, moved.predecessor.department.name
+    rows = {
+        row["section__department__name"]: row
+        for row in client.get("/years/2022/").context["by_department"]
+    }
+
+    assert rows[to]["moved_in"] == [(section, source)]
+    assert rows[source]["moved_out"] == [(section, to)]
+    page = client.get("/years/2022/").content.decode()
+    assert f"移管で加わった課: {section}（{source}から）" in page
+    assert rows[renamed.successor.name]["moved_in"] == []  # compared whole

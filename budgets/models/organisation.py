@@ -212,6 +212,24 @@ class DepartmentSuccessionQuerySet(SuccessionQuerySet):
 
 
 class SectionSuccessionQuerySet(SuccessionQuerySet):
+    def moved_between(self, earlier_year: int, year: int) -> list[tuple]:
+        """(section name, from department id and name, to department id and name)
+        of each section moved to another department from a year after
+        ``earlier_year`` up to ``year``: a department's change from the year before
+        includes them."""
+        return list(
+            self.filter(from_year__gt=earlier_year, from_year__lte=year)
+            .exclude(predecessor__department=F("successor__department"))
+            .order_by("successor__name")
+            .values_list(
+                "successor__name",
+                "predecessor__department",
+                "predecessor__department__name",
+                "successor__department",
+                "successor__department__name",
+            )
+        )
+
     def of_sections_of(self, department: Department) -> SectionSuccessionQuerySet:
         """Where a section of ``department`` is the predecessor or the successor."""
         return self.filter(

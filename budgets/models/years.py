@@ -143,7 +143,10 @@ class FiscalYear(Versioned):
     def overview(self, previous: FiscalYear | None) -> dict:
         """The year's totals overall, by category, theme and department, each
         department beside its totals of ``previous`` (the year before) if given."""
-        from budgets.models.organisation import DepartmentSuccession  # refers to years
+        from budgets.models.organisation import (  # which refers to this module
+            DepartmentSuccession,
+            SectionSuccession,
+        )
 
         projects = self.projects.all()
         by_department = projects.totals_by_department()
@@ -152,10 +155,14 @@ class FiscalYear(Versioned):
         if previous is not None:
             previous_projects = previous.projects.all()
             previous_totals = previous_projects.totals()
+            successions = DepartmentSuccession.objects.between(previous.year, self.year)
             ended_departments = reorganisation.compare(
+                by_department, previous_projects.totals_by_department(), successions
+            )
+            reorganisation.note_moved_sections(
                 by_department,
-                previous_projects.totals_by_department(),
-                DepartmentSuccession.objects.between(previous.year, self.year),
+                SectionSuccession.objects.moved_between(previous.year, self.year),
+                successions,
             )
         return {
             "totals": projects.totals(),
