@@ -144,7 +144,7 @@ class UploadImportMixin(ImportMixin):
             upload,
             read.get("source"),
             rounded_totals=report.rounded_totals,
-            data_version=report.data_version,
+            plan=report.plan.fingerprint(),
         )
         import_form.budget_upload = upload
         import_form.import_result = result  # for a confirm form built from it
@@ -222,8 +222,8 @@ class UploadImportMixin(ImportMixin):
                 confirm_form.cleaned_data["format"]
             ).create_dataset(data)
             dataset.budget_read = kept.source
-            # refused if anything committed since the preview's plan was made
-            dataset.budget_planned_on = kept.data_version
+            # refused if the plan made now is not the one the preview showed
+            dataset.budget_planned = kept.plan
             dataset.budget_accept_rounded = confirm_form.cleaned_data[
                 "accept_rounded_totals"
             ]

@@ -101,13 +101,6 @@ def read_data_version() -> int:
     return row.version
 
 
-def stored_data_version() -> int:
-    """The data version in the database, 0 while it has none; reading makes no row
-    (a dry run's row would be rolled back, and the next read would differ)."""
-    version = DataVersion.objects.filter(pk=1).values_list("version", flat=True)
-    return version.first() or 0
-
-
 def _remember(version: int) -> int:
     global _seen
     _seen = (time.monotonic(), version)

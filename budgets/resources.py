@@ -123,7 +123,7 @@ class ProjectResource(resources.ModelResource):
             accept_rounded_totals=getattr(dataset, "budget_accept_rounded", False),
             source=getattr(dataset, "budget_read", None),
             on_read=getattr(dataset, "budget_on_read", None),
-            planned_on=getattr(dataset, "budget_planned_on", None),
+            planned=getattr(dataset, "budget_planned", None),
         )
         if dry_run:  # the preview; a refused upload is removed, so never confirmed
             refuse_above_admin_limit(report)

@@ -24,7 +24,7 @@ from budgets.importing.problems import Problem
 from budgets.importing.sources import Source, SourceRow
 from budgets.models import Upload
 
-FORMAT = 2  # 2: with the data version the preview was planned against
+FORMAT = 3  # 3: with the fingerprint of the plan the preview showed
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -32,7 +32,7 @@ _PLAIN = (str, int, float, bool, type(None))
 class KeptParse:
     source: Source | None  # None: not kept, read the file again
     rounded_totals: bool  # the preview warned of totals off by rounding
-    data_version: int  # what the preview's plan was made against
+    plan: str  # the fingerprint of the plan the preview showed
 
 
 def snapshot(source: Source) -> dict[str, Any] | None:
@@ -52,14 +52,14 @@ def snapshot(source: Source) -> dict[str, Any] | None:
 
 
 def keep(
-    upload: Upload, source: dict | None, *, rounded_totals: bool, data_version: int
+    upload: Upload, source: dict | None, *, rounded_totals: bool, plan: str
 ) -> None:
     """Store the preview's reading of ``upload`` beside it."""
     data = {
         "format": FORMAT,
         "sha256": upload.sha256,
         "rounded_totals": rounded_totals,
-        "data_version": data_version,
+        "plan": plan,
         "source": source,
     }
     name = uploads.parse_name(upload)
@@ -81,7 +81,7 @@ def load(upload: Upload) -> KeptParse | None:
     return KeptParse(
         _source(kept) if kept else None,
         bool(data["rounded_totals"]),
-        int(data["data_version"]),
+        str(data["plan"]),
     )
 
 

@@ -22,6 +22,7 @@ from budgets import uploads
 from budgets.admin import BudgetImportForm
 from budgets.models import ImportEvent, Project, Upload
 from budgets.resources import BudgetTableFormat, ProjectResource
+from tests.factories import make_fiscal_year, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ CHANGED_SINCE = "確認画面を開いた後に、他の取り込みか編集で
 
 
 def test_a_preview_older_than_another_import_is_not_confirmed(
-    django_app, clerk, fy2021, seed_text, django_capture_on_commit_callbacks
+    django_app, clerk, fy2021, seed_text
 ):
     # helper-13: two tabs, two previews; confirming the second undid the first
     # import's change, which its preview never showed
@@ -130,8 +131,7 @@ def test_a_preview_older_than_another_import_is_not_confirmed(
     page_a = preview(django_app, clerk, first.encode(), "r03_a.txt")
     page_b = preview(django_app, clerk, second.encode(), "r03_b.txt")
 
-    with django_capture_on_commit_callbacks(execute=True):  # as it commits
-        form_with(page_a, "upload").submit("confirm", user=clerk)
+    form_with(page_a, "upload").submit("confirm", user=clerk)
     done = form_with(page_b, "upload").submit("confirm", user=clerk)
 
     assert CHANGED_SINCE in done.follow(user=clerk).text
@@ -142,18 +142,54 @@ def test_a_preview_older_than_another_import_is_not_confirmed(
 
 
 def test_a_preview_older_than_an_edit_is_not_confirmed(
-    django_app, clerk, fy2021, seed_text, django_capture_on_commit_callbacks
+    django_app, clerk, fy2021, seed_text
 ):
     page = preview(
         django_app, clerk, seed_text.replace("融資", "中小企業融資").encode()
     )
-    with django_capture_on_commit_callbacks(execute=True):  # a colleague's save
-        Project.objects.get(no=32).save()
+    Project.objects.filter(no=32).update(budgeted=9_999)  # a colleague's, meanwhile
 
     done = form_with(page, "upload").submit("confirm", user=clerk)
 
+    # the import would now also set No 32 back, which its preview never showed
     assert CHANGED_SINCE in done.follow(user=clerk).text
     assert not Project.objects.filter(name__contains="中小企業融資").exists()
+    assert Project.objects.get(no=32).budgeted == 9_999
+
+
+def test_a_confirm_in_the_moment_after_another_commits_is_refused_too(
+    django_app, clerk, fy2021, seed_text, django_capture_on_commit_callbacks
+):
+    # helper-15: A committed, its bump of the data version still pending; B,
+    # planned before A, went through and wrote the seed's value over A's
+    no1 = Project.objects.get(no=1)
+    first = seed_text.replace(f"{no1.budgeted:,}", "3,300,000", 1)
+    page_a = preview(django_app, clerk, first.encode(), "r03_a.txt")
+    page_b = preview(django_app, clerk, seed_text.encode(), "r03_b.txt")
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        form_with(page_a, "upload").submit("confirm", user=clerk)
+    assert pending  # A's bump not run yet
+
+    done = form_with(page_b, "upload").submit("confirm", user=clerk)
+
+    assert CHANGED_SINCE in done.follow(user=clerk).text
+    no1.refresh_from_db()
+    assert no1.budgeted == 3_300_000
+    assert not ImportEvent.objects.filter(filename="r03_b.txt").exists()
+
+
+def test_an_edit_the_preview_does_not_touch_does_not_stop_its_confirm(
+    django_app, clerk, fy2021, seed_text
+):
+    page = preview(
+        django_app, clerk, seed_text.replace("融資", "中小企業融資").encode()
+    )
+    make_project(fiscal_year=make_fiscal_year(year=2030, is_published=False))
+
+    done = form_with(page, "upload").submit("confirm", user=clerk)
+
+    assert CHANGED_SINCE not in done.follow(user=clerk).text
+    assert Project.objects.filter(name__contains="中小企業融資").exists()
 
 
 def test_the_confirm_form_carries_only_the_uploads_key(django_app, clerk, seed_bytes):

@@ -3,6 +3,8 @@ projects, themes, departments and sections, and the links to earlier years."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -106,6 +108,39 @@ class ImportPlan:
 
     def count(self, kind: str) -> int:
         return sum(len(getattr(plan, kind)) for plan in self.years)
+
+    def fingerprint(self) -> str:
+        """What the import would do, as a preview shows it, in one hash: the years
+        made, every project new, changed (each field, before and after) or missing,
+        the titles and themes, the links it makes on its own, the departments and
+        sections. Two plans with the same fingerprint write the same changes."""
+        shown = [
+            [
+                plan.year,
+                plan.fiscal_year is None,
+                plan.title_change,
+                plan.new_themes,
+                plan.renamed_themes,
+                [row.no for row in plan.new],
+                [
+                    [
+                        change.row.no,
+                        [[f.field, repr(f.old), repr(f.new)] for f in change.changes],
+                    ]
+                    for change in plan.changed
+                ],
+                [values["no"] for values in plan.missing],
+                [
+                    [link.row.no, link.lineage_id]
+                    for link in plan.links
+                    if link.proposal is None
+                ],
+            ]
+            for plan in self.years
+        ]
+        shown += [self.new_departments, self.new_sections]
+        text = json.dumps(shown, ensure_ascii=False, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def has_changes(self) -> bool:

@@ -38,8 +38,7 @@ class ImportReport:
     pruned: int = 0
     event: ImportEvent | None = None
     rounded_totals: bool = False  # totals off by rounding, accepted as warnings
-    # the data version the plan was made against (the admin's preview keeps it)
-    data_version: int | None = None
+
     # the import committed, then what follows it (the data version, /data/) failed
     after_commit_problems: list[Problem] = field(default_factory=list)
 
@@ -86,7 +85,7 @@ def import_table(
     decisions: Decisions | None = None,
     source: Source | None = None,
     on_read: Callable[[Source], None] | None = None,
-    planned_on: int | None = None,
+    planned: str | None = None,
 ) -> ImportReport:
     """Read, check, plan and (unless ``dry_run``) write a table, all or nothing.
 
@@ -94,9 +93,9 @@ def import_table(
     is recorded as one ImportEvent; every history record it writes links to it.
     ``source``: ``data`` as read already (the admin's preview kept it), not read
     again; ``on_read`` is given the source once read, before it is parsed.
-    ``planned_on``: the data version the clerk's preview was planned against (its
-    report's ``data_version``); if any change has committed since, what the
-    preview showed is no longer what the import would do, and it is refused.
+    ``planned``: the fingerprint of the plan the clerk's preview showed
+    (``ImportPlan.fingerprint``); if the plan made now, under the years' lock, is
+    another (an import or an edit committed since), the import is refused.
     """
     with bulk.cyclic_gc_paused():
         return _import_table(
@@ -112,7 +111,7 @@ def import_table(
             decisions=decisions,
             source=source,
             on_read=on_read,
-            planned_on=planned_on,
+            planned=planned,
         )
 
 
@@ -130,7 +129,7 @@ def _import_table(
     decisions: Decisions | None,
     source: Source | None,
     on_read: Callable[[Source], None] | None,
-    planned_on: int | None,
+    planned: str | None,
 ) -> ImportReport:
     report = ImportReport(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
@@ -166,7 +165,7 @@ def _import_table(
                 decisions=decisions,
                 user=user,
                 via=via,
-                planned_on=planned_on,
+                planned=planned,
             )
     except Exception as error:
         event = report.event
@@ -225,21 +224,20 @@ def _plan_and_write(
     decisions: Decisions | None,
     user,
     via: str,
-    planned_on: int | None,
+    planned: str | None,
 ) -> None:
     """Plan the import and, unless a dry run, record it and write its changes."""
     if not dry_run:
         _lock_years({row.year for row in table.rows})
-    report.data_version = caching.stored_data_version()  # under the years' lock
-    if planned_on is not None and report.data_version != planned_on:
-        report.problems = [_changed_since_preview()]
-        return
     try:
         report.plan = plan_import(
             table, prune=prune, publish=publish, decisions=decisions
         )
     except ImportRefused as refused:  # a decision on a proposal it lacks
         report.problems = refused.problems
+        return
+    if planned is not None and report.plan.fingerprint() != planned:
+        report.problems = [_changed_since_preview()]  # planned under the lock
         return
     if dry_run:
         return
