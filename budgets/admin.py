@@ -273,8 +273,9 @@ class ImportEventAdmin(SourcePublicAdminMixin, admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(
-    CitedProjectAdminMixin,
+    # the guard first: a save that changes nothing is not cited as an edit
     VersionGuardAdminMixin,
+    CitedProjectAdminMixin,
     UploadImportMixin,
     ExportMixin,
     BudgetHistoryAdmin,

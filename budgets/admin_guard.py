@@ -40,6 +40,9 @@ STALE_MESSAGE = _(
     "保存してください。"
 )
 NOTHING_CHANGED_MESSAGE = _("変更された欄がないので、何も保存していません。")
+# what a save sets itself, not the clerk: the version and the times it keeps, a
+# project's search text (made from its other fields)
+_KEPT_BY_SAVE = {"id", "version", "created_at", "updated_at", "search_text"}
 # a form field's value when the form did not clean it (its input was refused)
 _NOT_CLEANED = object()
 
@@ -144,18 +147,18 @@ class VersionGuardForm(forms.ModelForm):
         return True
 
     def holds_what_is_stored(self) -> bool:
-        """Whether saving would change nothing: each field the form edits holds, as
-        cleaned (a description's line breaks as stored), what the row holds now."""
+        """Whether saving would change nothing: every field of the record, as the
+        form cleaned it (a description's line breaks as stored), holds what the row
+        holds now; not only the form's fields, as a restore from the history also
+        brings back what the form does not show (the citation: helper-15)."""
         stored = self._meta.model._default_manager.filter(pk=self.instance.pk).first()
         if stored is None:
             return False
-        for name in self.fields:
-            field = _model_field(stored, name)
-            if field is not None and field.value_from_object(
-                self.instance
-            ) != field.value_from_object(stored):
-                return False
-        return True
+        return all(
+            field.value_from_object(self.instance) == field.value_from_object(stored)
+            for field in stored._meta.concrete_fields
+            if field.attname not in _KEPT_BY_SAVE
+        )
 
     def _hold_version(self, version: int) -> None:
         """Let the form shown again carry the version now stored."""
@@ -231,6 +234,11 @@ class VersionGuardAdminMixin:
         if formset.has_changed():  # a row of an inline changed: that is a change
             request.budgets_saved_nothing = False
         super().save_formset(request, form, formset, change)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "budgets_saved_nothing", False):
+            return None  # nothing changed: nothing for the admin's recent actions
+        return super().log_change(request, obj, message)
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
         if level == messages.SUCCESS and getattr(

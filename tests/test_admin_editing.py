@@ -5,9 +5,10 @@ page does not render cannot be sent, so one missing from the fieldsets fails her
 """
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 
-from budgets import caching, feeds
+from budgets import caching
 from budgets.importing import import_table
 from budgets.models import (
     Department,
@@ -298,6 +299,30 @@ def test_restoring_the_version_shown_now_writes_nothing(django_app, clerk, fy202
 @pytest.mark.django_db(
     transaction=True, serialized_rollback=True
 )  # no test transaction
+def test_restoring_the_imports_version_brings_back_its_citation(
+    django_app, clerk, fy2021
+):
+    # helper-15: after an edit and its undoing, restoring the import's version
+    # was taken for no change, and the page kept 「管理画面で修正」
+    project = Project.objects.get(no=1)
+    imported = project.history.get()
+    for value in (project.budgeted + 1, project.budgeted):
+        form = change_form(django_app, project, clerk)
+        form["budgeted"] = str(value)
+        assert saved(form.submit("_save"))
+    project.refresh_from_db()
+    assert project.source_event_id is None and project.source_edited_at is not None
+
+    assert saved(history_restore_form(django_app, project, clerk, imported).submit())
+
+    project.refresh_from_db()
+    assert project.source_event_id == imported.source_event_id
+    assert project.source_edited_at is None and project.version == 4
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction
 def test_restoring_over_a_colleagues_newer_save_is_stopped(
     django_app, clerk, colleague, fy2021
 ):
@@ -497,11 +522,15 @@ def test_every_change_page_saves_as_rendered_when_nothing_was_changed(
     assert saved(form.submit("_save")), model.__name__
 
 
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction: the data version is raised as a commit raises it
 def test_a_save_that_changes_nothing_writes_nothing(django_app, clerk, fy2021):
     # helper-14: it made a new version, a history record and a public correction
     project = Project.objects.get(no=1)
     Project.objects.filter(pk=project.pk).update(description="一行目\n\t二行目")
-    records, data = project.history.count(), caching.data_version()
+    records, logged = project.history.count(), LogEntry.objects.count()
+    data = caching.read_data_version()
     form = change_form(django_app, project, clerk)
     assert form["description"].value.replace("\r\n", "\n") == "一行目\n\t二行目"
     form["description"] = "一行目\r\n\t二行目"  # as a browser posts a textarea
@@ -509,14 +538,32 @@ def test_a_save_that_changes_nothing_writes_nothing(django_app, clerk, fy2021):
     response = form.submit("_save")
 
     assert saved(response)
-    assert (
-        "何も保存していません"
-        in response.follow().html.select_one(".messagelist").get_text()
-    )
+    said = response.follow().html.select_one(".messagelist").get_text()
+    assert "何も保存していません" in said
     project.refresh_from_db()
     assert project.version == 1 and project.history.count() == records
-    assert caching.data_version() == data
-    assert not feeds.corrected_projects().exists()
+    assert caching.read_data_version() == data  # read from the database
+    assert project.source_event_id is not None  # still cited as the import's
+    assert LogEntry.objects.count() == logged  # and no "changed" in recent actions
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction
+def test_a_real_change_raises_the_data_version_and_is_cited_as_an_edit(
+    django_app, clerk, fy2021
+):
+    # the counterpart of the test above, so that its checks can fail
+    project = Project.objects.get(no=1)
+    data = caching.read_data_version()
+    form = change_form(django_app, project, clerk)
+    form["budgeted"] = str(project.budgeted + 1)
+
+    assert saved(form.submit("_save"))
+
+    project.refresh_from_db()
+    assert project.version == 2 and caching.read_data_version() > data
+    assert project.source_event_id is None and project.source_edited_at is not None
 
 
 def test_a_changed_link_row_alone_is_saved_and_said(
