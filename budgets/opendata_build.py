@@ -13,11 +13,13 @@ meanwhile, so a burst of changes costs one build after the last.
 ``build_to_serve`` tells the view what to send: the build of the current data
 version; while a build runs, or has been asked for in the last ``STARTING_SECONDS``
 (its process still starting), the previous one (its own version in its ETag and
-``X-Data-Version``), unless it holds a year no longer published; otherwise None, and
-the view makes the file in the request (streamed, like the list's downloads). So a
-reader never gets an older file after a newer one: before, the second between a
-change and its builder taking the lock was served from the request (the new data),
-and then the previous build (the old) until the new one was written (helper-14).
+``X-Data-Version``), unless it holds a year no longer published or a request has
+already answered this version from the data itself (``note_served_live``);
+otherwise None, and the view makes the file in the request (streamed, like the
+list's downloads). So a reader never gets an older file after a newer one: before,
+the second between a change and its builder taking the lock was served from the
+request (the new data), and then the previous build (the old) until the new one
+was written (helper-14, helper-15).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 LOCK = "build.lock"
 REQUESTED = "build.requested"  # touched when a build is asked for
+LIVE = "live.version"  # the data version a request answered from the data itself
 # A builder's process takes the lock within a few seconds of being started (Django's
 # start-up); one that has not by then is taken to have failed.
 STARTING_SECONDS = 30
@@ -105,6 +108,8 @@ def build_to_serve(version: int, published: set[int] | None = None) -> Build | N
     for build in every:
         if build.version == version:
             return build
+    if _served_live(version):  # a reader had this version's data: never older
+        return None
     if not (building() or _asked_for_lately()):
         return None
     previous = next((build for build in every if build.version < version), None)
@@ -245,6 +250,20 @@ def building() -> bool:
     except FileNotFoundError:
         return False
     return text.isdigit() and _alive(int(text))
+
+
+def note_served_live(version: int) -> None:
+    """Say that a request answered from the data of ``version`` itself: until its
+    build is written, the others do too, not from the build before (helper-15)."""
+    root().mkdir(parents=True, exist_ok=True)
+    (root() / LIVE).write_text(str(version), encoding="ascii")
+
+
+def _served_live(version: int) -> bool:
+    try:
+        return (root() / LIVE).read_text(encoding="ascii") == str(version)
+    except FileNotFoundError:
+        return False
 
 
 def _asked_for_lately() -> bool:

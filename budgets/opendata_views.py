@@ -118,6 +118,7 @@ class DownloadView(View):
         version = data_version()
         build = opendata_build.build_to_serve(version)
         if build is None:
+            opendata_build.note_served_live(version)
             _build_soon(version)
             response = self.live(request, year=year, fmt=fmt)
             if response.status_code in (200, 304):  # made now, of this version
