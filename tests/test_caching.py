@@ -3,6 +3,7 @@ data — in the admin, the shell, by an import, in this process or in another on
 the site — shows at once here and within a second everywhere."""
 
 import socket
+import time
 import uuid
 from contextlib import contextmanager
 from io import StringIO
@@ -102,6 +103,22 @@ def test_a_browser_that_has_the_page_gets_304(
 
     by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
     assert by_date.status_code == 304
+
+
+def test_two_changes_in_one_second_have_two_last_modified_dates(client, fy2021):
+    # helper-15: a client revalidating by If-Modified-Since alone was told 304
+    # for a change made in the same second as the page it had
+    soon = (time.time_ns() // 10**9 + 5) * 10**9  # the start of a second to come
+    DataVersion.objects.filter(pk=1).update(version=soon)
+    caching.forget_local_copies()
+    first = client.get("/")
+    body(first)
+    caching.bump_data_version()  # a change in the same second
+
+    again = client.get("/", headers={"if-modified-since": first["Last-Modified"]})
+
+    assert again.status_code == 200
+    assert again["Last-Modified"] != first["Last-Modified"]
 
 
 def test_the_same_page_in_another_language_is_another_page(client, fy2021):
