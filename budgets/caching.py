@@ -272,7 +272,12 @@ def revalidated(
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        if request.method not in ("GET", "HEAD") or (unless and unless(request)):
+        if (
+            request.method not in ("GET", "HEAD")
+            or (unless and unless(request))
+            # "if any version exists": this cannot tell before the view answers
+            or request.headers.get("If-None-Match", "").strip() == "*"
+        ):
             return view(request, *args, **kwargs)
         version = data_version()
         variant = page_etag(request, version) + request.headers.get("Accept", "")

@@ -449,11 +449,20 @@ def test_each_format_of_an_answer_has_its_own_etag(client, fy2021):
     assert stale.status_code == 200
 
 
-def test_the_browsable_pages_are_not_marked(client, fy2021):
-    page = client.get("/api/projects/", headers={"accept": "text/html"})
+@pytest.mark.parametrize("accept", ["text/html", "text/*", "Text/HTML"])
+def test_the_browsable_pages_are_not_marked(client, fy2021, accept):
+    page = client.get("/api/projects/", headers={"accept": accept})
 
     assert page["Content-Type"].startswith("text/html")
     assert "ETag" not in page and "X-Data-Version" not in page
+    assert "public" not in page.get("Cache-Control", "")
+
+
+def test_if_none_match_any_is_not_taken_for_a_page_that_is_not_there(client, fy2021):
+    # helper-15: 304 for a project that does not exist
+    response = client.get("/api/projects/2021/999/", headers={"if-none-match": "*"})
+
+    assert response.status_code == 404
 
 
 def test_an_unknown_format_is_told_which_formats_there_are(client, fy2021):

@@ -30,8 +30,9 @@ class VersionedViewMixin:
 
 
 def _browsable(request: HttpRequest) -> bool:
-    """Whether DRF will answer with its HTML page (a browser's Accept)."""
+    """Whether DRF may answer with its HTML page: anything but ``format=json`` that
+    asks for a text type (``text/html``, ``text/*``, in any case: helper-15)."""
     asked = request.GET.get("format")
-    return asked != "json" and (
-        asked == "api" or "text/html" in request.headers.get("Accept", "")
-    )
+    if asked is not None:
+        return asked != "json"
+    return "text/" in request.headers.get("Accept", "").lower()
