@@ -601,3 +601,16 @@ def test_the_overview_says_which_section_moved_in_or_out(client, accepted):
     page = client.get("/years/2022/").content.decode()
     assert f"移管で加わった課: {section}（{source}から）" in page
     assert rows[renamed.successor.name]["moved_in"] == []  # compared whole
+
+
+def test_the_english_overview_names_an_ended_department_in_english_brackets(
+    client, fy2021, seed_text
+):
+    rows = seed_cells(seed_text.replace("令和3年度", "令和4年度"))
+    del rows[project_line(rows, 17) - 1]
+    assert import_table(to_text(rows), publish=True).ok
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/years/2022/").content.decode()
+
+    assert "みなと保健所 (4,472)" in page and "みなと保健所（" not in page
