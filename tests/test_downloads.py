@@ -534,7 +534,7 @@ def test_a_change_whose_builder_is_starting_is_sent_from_the_previous_build(
     assert "新しい名前" not in body(response).decode()
 
 
-def test_once_a_reader_had_the_new_data_no_reader_gets_the_build_before(
+def test_a_builder_that_never_started_leaves_the_file_to_the_request_ever_after(
     client, fy2021, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
     # helper-15: the request that made the file itself also asked for a build,
@@ -552,23 +552,6 @@ def test_once_a_reader_had_the_new_data_no_reader_gets_the_build_before(
     new = str(caching.read_data_version())
     assert [answer["X-Data-Version"] for answer in answers] == [new] * 3
     assert all("新しい名前" in body(answer).decode() for answer in answers)
-
-
-def test_a_builder_that_never_started_leaves_the_file_to_the_request(
-    client, fy2021, django_capture_on_commit_callbacks, settings, monkeypatch
-):
-    opendata_build.build_open_data()
-    settings.OPEN_DATA_BUILD_AFTER_CHANGE = True
-    monkeypatch.setattr(opendata_build.subprocess, "Popen", lambda *a, **k: None)
-    change(fy2021, django_capture_on_commit_callbacks)
-    asked = opendata_build.root() / opendata_build.REQUESTED
-    long_ago = time.time() - opendata_build.STARTING_SECONDS - 1
-    os.utime(asked, (long_ago, long_ago))
-
-    response = client.get("/data/minato-budget-2021.json")
-
-    assert response["X-Data-Version"] == str(caching.read_data_version())
-    assert "新しい名前" in body(response).decode()
 
 
 def test_a_year_unpublished_is_not_sent_from_the_previous_build(
