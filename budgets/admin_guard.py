@@ -14,6 +14,10 @@ it and typed another.
 Without the history record of the version the clerk opened, nothing tells which
 fields the clerk left alone: each field whose value differs from the one saved keeps
 what the clerk typed, with the saved value beside it.
+
+A save that would change nothing (every field as stored, the inlines' rows too) is
+not made: no new version, no history record, no log entry, no public correction;
+the clerk is told so.
 """
 
 from __future__ import annotations
