@@ -614,3 +614,30 @@ def test_the_english_overview_names_an_ended_department_in_english_brackets(
     page = client.get("/years/2022/").content.decode()
 
     assert "みなと保健所 (4,472)" in page and "みなと保健所（" not in page
+
+
+def test_last_years_table_under_a_new_title_is_said_to_repeat_it(
+    django_app,
+    clerk,  # noqa: F811
+    fy2021,
+    seed_text,
+):
+    # helper-13: FY2022's rows titled 令和5年度 went in as a new year, unremarked
+    repeated = seed_text.replace("令和3年度", "令和4年度").encode()
+
+    page = preview(django_app, clerk, repeated, "r04.txt")
+
+    said = page.html.select_one(".import-repeats").get_text()
+    assert "令和3年度（2021年度）の事業と No・事業名・金額がすべて同じです" in said
+    report = import_table(repeated, dry_run=True)
+    assert "every project is 令和3年度's" in "\n".join(describe(report))
+
+
+def test_a_next_year_with_one_amount_changed_is_not_said_to_repeat(fy2021, seed_text):
+    changed = seed_text.replace("令和3年度", "令和4年度").replace(
+        "3,191,866", "3,191,867", 1
+    )
+
+    report = import_table(changed.encode(), dry_run=True)
+
+    assert report.ok and not report.plan.years[0].repeats_previous

@@ -76,6 +76,9 @@ class YearPlan:
     # the year before's projects that nothing of this year continues, not even a
     # proposal's candidate: ended, or a row the table lost (helper-13)
     ended: list[dict[str, Any]] = field(default_factory=list)
+    # a new year whose every project is the year before's, No, name and amounts:
+    # most likely last year's table under a new title (helper-13)
+    repeats_previous: bool = False
     title_change: tuple[str, str] | None = None
     publish: bool = False  # a backup says this year was published
 
@@ -197,7 +200,18 @@ def plan_import(
     proposing.decide(plan, decisions or Decisions())
     for year_plan in plans:
         year_plan.ended = _ended(year_plan)
+        year_plan.repeats_previous = _repeats_previous(year_plan)
     return plan
+
+
+def _repeats_previous(plan: YearPlan) -> bool:
+    """Whether a year the database lacks holds exactly the year before's projects."""
+    if plan.fiscal_year is not None or plan.previous_year is None or not plan.new:
+        return False
+    shown = ("no", "name", *AMOUNT_FIELDS)
+    rows = {tuple(getattr(row, name) for name in shown) for row in plan.rows}
+    before = Project.objects.filter(fiscal_year__year=plan.previous_year)
+    return rows == set(before.values_list(*shown))
 
 
 def _ended(plan: YearPlan) -> list[dict[str, Any]]:

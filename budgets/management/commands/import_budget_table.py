@@ -138,6 +138,11 @@ def _describe_year(year_plan, *, prune: bool) -> list[str]:
         f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
         f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
     ]
+    if year_plan.repeats_previous:
+        lines.append(
+            f"  ! every project is {eras.era_label(year_plan.previous_year)}'s "
+            "(No, name, amounts): is the title's year right?"
+        )
     if year_plan.title_change:
         old, new = year_plan.title_change
         lines.append(f"  ~ title: {old!r} -> {new!r}")
