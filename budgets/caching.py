@@ -220,16 +220,11 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def page_etag(request: HttpRequest, version: int) -> str:
-    """Return the ETag of a public page: its URL, language, data and code."""
-    variant = "\n".join(
-        [
-            request.build_absolute_uri(),
-            get_language() or "",
-            str(version),
-            code_version(),
-        ]
-    )
+def page_etag(request: HttpRequest, version: int, also: str = "") -> str:
+    """Return the ETag of a public page: its URL, language, data and code, and
+    ``also`` what else the answer varies with (the API's ``Accept``)."""
+    parts = [request.build_absolute_uri(), get_language() or "", str(version)]
+    variant = "\n".join([*parts, code_version(), *([also] if also else [])])
     return '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
 
 
@@ -280,8 +275,7 @@ def revalidated(
         ):
             return view(request, *args, **kwargs)
         version = data_version()
-        variant = page_etag(request, version) + request.headers.get("Accept", "")
-        etag = '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
+        etag = page_etag(request, version, request.headers.get("Accept", ""))
         last_modified = version // 10**9
         response = get_conditional_response(
             request, etag=etag, last_modified=last_modified

@@ -21,10 +21,6 @@ from budgets import downloads, opendata, opendata_build
 from budgets.caching import CachedPageMixin, data_version, stamp
 
 
-class OpenFileMixin(CachedPageMixin):
-    """Serve a file through the page cache (any site may fetch it: CORS_URLS_REGEX)."""
-
-
 class DataView(CachedPageMixin, TemplateView):
     template_name = "budgets/data.html"
 
@@ -78,7 +74,7 @@ def _files(year: int | None) -> list[dict]:
     ]
 
 
-class LiveDownloadView(OpenFileMixin, View):
+class LiveDownloadView(CachedPageMixin, View):
     """A file of /data/ made in the request (no build to send): CSV and JSON
     streamed, a workbook from a temporary file; kept in the page cache."""
 
@@ -168,7 +164,7 @@ def _file_url(year: str | int, fmt: str) -> str:
     return reverse("opendata:file", kwargs={"year": str(year), "fmt": fmt})
 
 
-class DataPackageView(OpenFileMixin, View):
+class DataPackageView(CachedPageMixin, View):
     def get(self, request):
         descriptor = opendata.datapackage_descriptor(
             opendata.published_years(),

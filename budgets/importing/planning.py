@@ -199,26 +199,38 @@ def plan_import(
     proposing.propose(plan)
     proposing.decide(plan, decisions or Decisions())
     for year_plan in plans:
-        year_plan.ended = _ended(year_plan)
-        year_plan.repeats_previous = _repeats_previous(year_plan)
+        _compare_with_the_year_before(year_plan, stored)
     return plan
 
 
-def _repeats_previous(plan: YearPlan) -> bool:
-    """Whether a year the database lacks holds exactly the year before's projects."""
-    if plan.fiscal_year is not None or plan.previous_year is None or not plan.new:
-        return False
-    shown = ("no", "name", *AMOUNT_FIELDS)
-    rows = {tuple(getattr(row, name) for name in shown) for row in plan.rows}
-    before = Project.objects.filter(fiscal_year__year=plan.previous_year)
-    return rows == set(before.values_list(*shown))
+_SHOWN = ("no", "name", *AMOUNT_FIELDS)  # what a repeated table repeats
 
 
-def _ended(plan: YearPlan) -> list[dict[str, Any]]:
-    """The year before's projects whose lineage no project of this year continues:
-    not one stored, not one the table links to, not a proposal's candidate."""
+def _compare_with_the_year_before(plan: YearPlan, stored: _Stored) -> None:
+    """Set ``ended`` and ``repeats_previous`` from one read of the year before."""
     if plan.previous_year is None:
-        return []
+        return
+    before = list(
+        Project.objects.filter(fiscal_year__year=plan.previous_year)
+        .order_by("no")
+        .values(*_SHOWN, "lineage", department=F("section__department__name"))
+    )
+    plan.ended = _ended(plan, before, stored)
+    plan.repeats_previous = (
+        plan.fiscal_year is None
+        and bool(plan.new)
+        and {tuple(getattr(row, name) for name in _SHOWN) for row in plan.rows}
+        == {tuple(values[name] for name in _SHOWN) for values in before}
+    )
+
+
+def _ended(
+    plan: YearPlan, before: list[dict[str, Any]], stored: _Stored
+) -> list[dict[str, Any]]:
+    """The year before's projects whose lineage no project of this year continues:
+    not one stored, not one the table links to, not a proposal's candidate.
+    (Compared here, not in SQL: a big table's lineages would pass the number of
+    parameters a PostgreSQL statement holds.)"""
     continuing = {link.lineage_id for link in plan.links}
     continuing.update(
         candidate.lineage_id
@@ -226,20 +238,13 @@ def _ended(plan: YearPlan) -> list[dict[str, Any]]:
         for candidate in proposal.candidates
     )
     continuing.update(
-        Project.objects.filter(fiscal_year__year=plan.year).values_list(
-            "lineage", flat=True
-        )
-    )
-    # compared here, not in SQL: a big table's lineages would pass the number of
-    # parameters a PostgreSQL statement holds
-    earlier = (
-        Project.objects.filter(fiscal_year__year=plan.previous_year)
-        .order_by("no")
-        .values("no", "name", "lineage", department=F("section__department__name"))
+        values["lineage_id"]
+        for (year, _no), values in stored.projects.items()
+        if year == plan.year
     )
     return [
         {key: values[key] for key in ("no", "name", "department")}
-        for values in earlier
+        for values in before
         if values["lineage"] not in continuing
     ]
 
@@ -257,6 +262,7 @@ class _Stored:
         projects: dict[tuple[int, int], dict[str, Any]] = {}
         for values in Project.objects.filter(fiscal_year__year__in=years).values(
             "id",
+            "lineage_id",
             "no",
             "name",
             "category",
