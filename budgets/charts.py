@@ -9,7 +9,9 @@ and by their printed labels, never by colour alone.
 from __future__ import annotations
 
 import html
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,12 +20,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 400
 FONT = 13
+# A chart is as wide as its column: on a phone about 290–330 px for its 400 units, where
+# 13 units of text would read at 9–11 px. site.css (``svg.chart`` on narrow screens)
+# sets its text in NARROW_FONT units there instead, 12–14 px; everything that must not
+# overlap or be cut is laid out for that size.
+NARROW_FONT = 17
 INK = "#1a1a1a"
 MUTED = "#555555"
 # Both at least 4.5:1 against white, and against each other in lightness.
 BLUE = "#0b57a4"
 BROWN = "#8a4500"
-LABEL_CHARS = 28
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,25 @@ def _n(number: float) -> str:
     return f"{number:.1f}"
 
 
-def _clip(label: str, limit: int = LABEL_CHARS) -> str:
+def _clip(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def text_width(text: str) -> float:
+    """How wide ``text`` is drawn at NARROW_FONT, estimated on the generous side: a
+    full-width character one em, any other 0.65 em (sans-serif Latin letters and
+    digits are 0.5–0.65 em)."""
+    wide = sum(unicodedata.east_asian_width(char) in "WF" for char in text)
+    return NARROW_FONT * (wide + 0.65 * (len(text) - wide))
+
+
+def _fit(label: str, room: float) -> str:
+    """``label`` clipped with an ellipsis to be no wider than ``room``."""
+    if text_width(label) <= room:
+        return label
+    while label and text_width(label + "…") > room:
+        label = label[:-1]
+    return label + "…"
 
 
 def _svg(chart_id: str, height: int, title: str, description: str, body: str) -> str:
@@ -81,7 +104,9 @@ def bar_chart(
     row = 42
     top = 4
     largest = max((bar.value for bar in bars), default=0) or 1
-    track = WIDTH - 120
+    # the longest bar's end, then 6 units, then its text: room for the widest text
+    widest = max((text_width(bar.text) for bar in bars), default=0)
+    track = max(WIDTH - 6 - math.ceil(widest), WIDTH // 4)
     parts = []
     for index, bar in enumerate(bars):
         y = top + index * row
@@ -93,7 +118,7 @@ def bar_chart(
                 '<text x="{tx}" y="{ty}" fill="{ink}">{text}</text>',
                 ly=y + FONT,
                 ink=INK,
-                label=_clip(bar.label),
+                label=_fit(bar.label, WIDTH),
                 by=y + FONT + 6,
                 len=max(length, 1),
                 blue=BLUE,
@@ -137,18 +162,21 @@ def pair_chart(
 
 
 def _pair_legend(*, requested_label: str, budgeted_label: str, baseline: int) -> str:
-    """The legend's two keys and the baseline."""
+    """The legend's two keys, the second after the first's text, and the baseline."""
+    second = 20 + math.ceil(text_width(requested_label)) + 12
     return format_html(
         '<rect x="1" y="4" width="14" height="14" fill="#ffffff" '
         'stroke="{ink}" stroke-width="2"/>'
         '<text x="20" y="16" fill="{ink}">{requested}</text>'
-        '<rect x="150" y="4" width="14" height="14" fill="{blue}"/>'
-        '<text x="169" y="16" fill="{ink}">{budgeted}</text>'
+        '<rect x="{key}" y="4" width="14" height="14" fill="{blue}"/>'
+        '<text x="{text}" y="16" fill="{ink}">{budgeted}</text>'
         '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="{muted}"/>',
         ink=INK,
         blue=BLUE,
         muted=MUTED,
         requested=requested_label,
+        key=second,
+        text=second + 19,
         budgeted=budgeted_label,
         base=baseline,
         w=WIDTH,
@@ -162,13 +190,16 @@ def _pair_bars(pairs: Sequence[Pair], *, baseline: int, plot_height: int) -> lis
     )
     group = (WIDTH - 20) / max(len(pairs), 1)
     bar_width = min(group * 0.36, 48)
+    labels = [_clip(pair.label, 10) for pair in pairs]
+    # a label every ``step`` years, counted back from the last, so none overlaps
+    step = math.ceil((max(map(text_width, labels), default=0) + 6) / group)
     # Numbers and colours need no escaping: plain f-strings here, format_html
     # (which escapes every argument) only around text, and the label escaped as
     # Django's escape() does, without its check for lazy text. A project page draws 20
     # years of these; format_html for each cost more than the rest of the chart.
     width = _n(bar_width)
     parts = []
-    for index, pair in enumerate(pairs):
+    for index, (pair, label) in enumerate(zip(pairs, labels, strict=True)):
         centre = 10 + group * (index + 0.5)
         for offset, value, fill, stroke in (
             (-bar_width - 1, pair.requested, "#ffffff", INK),
@@ -180,10 +211,11 @@ def _pair_bars(pairs: Sequence[Pair], *, baseline: int, plot_height: int) -> lis
                 f'width="{width}" height="{tall}" '
                 f'fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
             )
-        parts.append(
-            f'<text x="{_n(centre)}" y="{baseline + 18}" fill="{INK}" '
-            f'text-anchor="middle">{html.escape(_clip(pair.label, 10))}</text>'
-        )
+        if (len(pairs) - 1 - index) % step == 0:
+            parts.append(
+                f'<text x="{_n(centre)}" y="{baseline + 18}" fill="{INK}" '
+                f'text-anchor="middle">{html.escape(label)}</text>'
+            )
     return parts
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from budgets.importing import import_table
 from budgets.models import Department, Project
 from tests import test_browser
 from tests.test_browser import ARTIFACTS, axe_violations
@@ -277,4 +278,80 @@ def test_printed_on_a4_a_page_is_its_title_its_table_and_the_source(
             assert all(element.is_hidden() for element in page.locator(clutter).all())
         assert page_width(page) <= A4_PRINTABLE_PX, path
         page.pdf(path=str(ARTIFACTS / f"print-{name}.pdf"), format="A4")
+    context.close()
+
+
+@pytest.fixture
+def twenty_years(transactional_db, seed_text):
+    """The seed's table published for twenty years, FY2021 to FY2040: a project page,
+    a theme and a department with twenty years of history to chart."""
+    for era_year in range(3, 23):
+        text = seed_text.replace("令和3年度", f"令和{era_year}年度")
+        report = import_table(text.encode(), publish=True)
+        assert report.ok, report.problems
+
+
+def chart_texts(page) -> list[dict]:
+    """Every text of every chart: its box and size on screen, and its chart's box."""
+    return page.locator("svg.chart text").evaluate_all(
+        """(texts) => texts.map((text) => {
+            const svg = text.closest("svg"), box = text.getBoundingClientRect();
+            const frame = svg.getBoundingClientRect();
+            const scale = frame.width / svg.viewBox.baseVal.width;
+            return {chart: svg.id, text: text.textContent,
+                    px: parseFloat(getComputedStyle(text).fontSize) * scale,
+                    left: box.left, right: box.right, top: box.top, bottom: box.bottom,
+                    frame: {left: frame.left, right: frame.right,
+                            top: frame.top, bottom: frame.bottom}};
+        })"""
+    )
+
+
+def overlapping(texts: list[dict]) -> list[tuple[str, str]]:
+    """The pairs of texts of one chart whose boxes cross (by more than half a px)."""
+    found = []
+    for index, one in enumerate(texts):
+        for other in texts[index + 1 :]:
+            if one["chart"] == other["chart"] and all(
+                (
+                    min(one["right"], other["right"]) - max(one["left"], other["left"])
+                    > 0.5,
+                    min(one["bottom"], other["bottom"]) - max(one["top"], other["top"])
+                    > 0.5,
+                )
+            ):
+                found.append((one["text"], other["text"]))
+    return found
+
+
+PHONE_320 = {**PHONE, "viewport": {"width": 320, "height": 640}}
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("screen", ["320px", *SCREENS])
+def test_a_charts_text_is_readable_whole_and_never_on_other_text(
+    browser, live_server, twenty_years, screen, language
+):
+    # at 320 px the charts' text was 9 px, and twenty years' labels ran together
+    department = Department.objects.get(name="環境リサイクル支援部")
+    paths = ["/years/2040/", "/years/2040/themes/2/", "/projects/2040/1/"]
+    context = open_context(
+        browser, live_server, SCREENS.get(screen, PHONE_320), language
+    )
+    page = context.new_page()
+    for path in [*paths, department.get_absolute_url()]:
+        page.goto(live_server.url + path)
+        texts = chart_texts(page)
+        assert texts, path
+        for text in texts:
+            assert text["px"] >= 12, (path, text)
+            frame = text["frame"]
+            assert frame["left"] - 0.5 <= text["left"], (path, text)
+            assert text["right"] <= frame["right"] + 0.5, (path, text)
+            assert frame["top"] - 0.5 <= text["top"], (path, text)
+            assert text["bottom"] <= frame["bottom"] + 0.5, (path, text)
+        assert overlapping(texts) == [], path
+        if path.startswith("/projects/"):  # some years named, the latest always
+            years = [t["text"] for t in texts if t["text"].isdigit()]
+            assert years[-1] == "2040" and len(years) >= 4, years
     context.close()

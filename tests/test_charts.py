@@ -1,6 +1,11 @@
 """The charts' SVG: text escaped, numbers as drawn, rows read as a template would."""
 
+import itertools
+import re
+from pathlib import Path
 from types import SimpleNamespace
+
+from django.conf import settings
 
 from budgets import charts
 from budgets.templatetags.budget_charts import history_chart
@@ -63,3 +68,60 @@ def test_the_history_chart_reads_dict_rows_and_instances_alike():
     from_rows = history_chart(rows, "fiscal_year__year", "c", "t")
     assert from_rows == history_chart(instances, "fiscal_year.year", "c", "t")
     assert ">2022</text>" in from_rows
+
+
+def _texts(svg: str) -> list[tuple[float, str]]:
+    return [
+        (float(x), text)
+        for x, text in re.findall(r'<text x="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    ]
+
+
+def test_twenty_years_name_every_few_years_back_from_the_last_apart_by_their_width():
+    pairs = [_pair(str(year), year, year) for year in range(2021, 2041)]
+
+    years = [(x, text) for x, text in _texts(_pair_chart(pairs)) if text.isdigit()]
+
+    assert years[-1][1] == "2040"
+    assert 4 <= len(years) < 20
+    for (x, text), (next_x, _) in itertools.pairwise(years):
+        assert next_x - x >= charts.text_width(text) + 6
+
+
+def test_a_long_legend_pushes_the_second_key_past_the_first_text():
+    svg = charts.pair_chart(
+        [_pair("2021", 1, 2)],
+        chart_id="c",
+        title="t",
+        description="d",
+        requested_label="Requested amount (thousand yen)",
+        budgeted_label="Budgeted",
+        amount_text=str,
+    )
+
+    (_, requested), (second, budgeted) = _texts(svg)[:2]
+    assert (requested, budgeted) == ("Requested amount (thousand yen)", "Budgeted")
+    _, second_key = re.findall(r'<rect x="(\d+)" y="4"', svg)
+    assert float(second_key) >= 20 + charts.text_width(requested)
+    assert second == float(second_key) + 19
+
+
+def test_a_value_fits_after_the_longest_bar_and_a_label_is_cut_to_the_width():
+    bars = [
+        charts.Bar("部" * 40, 100, "about ¥7.9 billion"),
+        charts.Bar("Department of Everything", 1, "1"),
+    ]
+
+    svg = charts.bar_chart(bars, chart_id="c", title="t", description="d")
+
+    length = float(re.search(r'<rect x="0" y="\d+" width="(\d+)"', svg).group(1))
+    assert length + 6 + charts.text_width("about ¥7.9 billion") <= charts.WIDTH
+    label = _texts(svg)[0][1]
+    assert label.endswith("…") and charts.text_width(label) <= charts.WIDTH
+
+
+def test_the_narrow_screens_font_in_site_css_is_the_one_the_layout_is_made_for():
+    css = (Path(settings.BASE_DIR) / "static" / "budgets" / "site.css").read_text()
+
+    sizes = re.findall(r"svg\.chart \{ font-size: (\d+)px; \}", css)
+    assert sizes == [str(charts.NARROW_FONT)]
