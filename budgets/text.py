@@ -45,8 +45,25 @@ _KANGXI = {
 }
 _LOOKALIKES = str.maketrans(_KANGXI | RADICAL_LOOKALIKES)
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
-# what search keys change besides NFKC and case: katakana and the look-alikes
-_FOLDED = _KATAKANA_TO_HIRAGANA.keys() | _LOOKALIKES.keys()
+
+# Where Windows (cp932) has its own code point for a character Unicode spells
+# otherwise (JIS's 〜 is Windows' ～). Python's cp932 codec writes the last six so
+# without a word (they read back as the full-width forms: every such character of the
+# BMP is here), so the cp932 files replace them and /data/ lists each (budgets.opendata
+# .cp932). A search key takes the two as one: a Mac types 〜, Windows and the cp932
+# CSV give ～.
+CP932_EQUIVALENTS = {
+    "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR (cp932 0x815C)
+    "\u00a2": "\uffe0",  # ¢ CENT SIGN -> ￠ (0x8191)
+    "\u00a3": "\uffe1",  # £ POUND SIGN -> ￡ (0x8192)
+    "\u00ac": "\uffe2",  # ¬ NOT SIGN -> ￢ (0x81CA)
+    "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE -> ∥ (0x8161)
+    "\u2212": "\uff0d",  # − MINUS SIGN -> － (0x817C)
+    "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE (0x8160)
+}
+_AS_IN_CP932 = str.maketrans(CP932_EQUIVALENTS)
+# what search keys change besides NFKC and case: katakana, look-alikes, cp932's forms
+_FOLDED = _KATAKANA_TO_HIRAGANA.keys() | _LOOKALIKES.keys() | _AS_IN_CP932.keys()
 
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _SPACE = re.compile(r"\s+")
@@ -85,10 +102,11 @@ def search_key(s: str) -> str:
     """Return a key that ignores width, case and hiragana/katakana.
 
     The long-vowel mark ー stays: サービス -> さーびす. By definition: look-alikes
-    fixed, NFKC, casefold and katakana to hiragana on the whole text, then single
-    spaces (tests/test_text.py checks every text against that definition). Imports
-    compute it for every project, so a text none of whose characters reacts with
-    its neighbours goes through one character table instead (search_fold).
+    fixed, cp932's forms taken (〜 -> ～, − -> －), NFKC, casefold and katakana to
+    hiragana on the whole text, then single spaces (tests/test_text.py checks every
+    text against that definition). Imports compute it for every project, so a text
+    none of whose characters reacts with its neighbours goes through one character
+    table instead (search_fold).
     """
     fold = search_fold()
     if fold.neighbourly.search(s) is None:
@@ -151,7 +169,8 @@ def search_fold() -> SearchFold:
 
 
 def _key_by_definition(s: str) -> str:
-    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
+    s = fix_lookalikes(s).translate(_AS_IN_CP932)
+    s = unicodedata.normalize("NFKC", s).casefold()
     return s.translate(_KATAKANA_TO_HIRAGANA)
 
 

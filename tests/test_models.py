@@ -101,6 +101,28 @@ def test_search_ignores_width_case_and_kana(fy2021):
     assert Project.objects.search("観光政策担当").count() == 2
 
 
+def test_a_wave_dash_typed_on_a_mac_finds_windows_full_width_tilde_and_back(fy2021):
+    # helper-17: スマホ教室〜シニア found nothing written スマホ教室～シニア
+    Project.objects.filter(no=3).update(name="スマホ教室～シニア向け")
+    Project.objects.filter(no=4).update(name="入門編〜上級編")
+    for project in Project.objects.filter(no__in=[3, 4]):
+        project.save()  # the search text follows the name
+
+    assert Project.objects.search("スマホ教室〜シニア").get().no == 3
+    assert Project.objects.search("入門編～上級").get().no == 4
+
+
+def test_the_migration_writes_every_search_text_again(fy2021):
+    from budgets.models.search import rebuild_search_texts
+
+    Project.objects.filter(no=3).update(name="入門編〜上級編", search_text="stale")
+
+    rebuild_search_texts(Project)
+
+    assert Project.objects.search("入門編～上級").get().no == 3
+    assert not Project.objects.filter(search_text="stale").exists()
+
+
 def test_renaming_a_section_keeps_search_in_step(fy2021):
     project = Project.objects.get(no=2)
     section = project.section

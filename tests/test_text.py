@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from budgets.text import (
     _KATAKANA_TO_HIRAGANA,
+    CP932_EQUIVALENTS,
     RADICAL_LOOKALIKES,
     clean_cell,
     fix_lookalikes,
@@ -152,6 +153,13 @@ def test_normalise_label(label, normalised):
         ("区⺠参画", "区民参画"),
         ("子育て\u3000支援", "子育て 支援"),
         ("  子育て   支援 ", "子育て 支援"),
+        # typed on a Mac (JIS's forms), written by Windows or the cp932 CSV, and back
+        ("スマホ教室〜シニア向け〜", "スマホ教室～シニア向け～"),
+        ("入門編～", "入門編〜"),
+        ("入門編〜", "入門編~"),
+        ("−5％", "－5%"),
+        ("A—B", "A―B"),
+        ("A‖B", "A∥B"),
     ],
 )
 def test_search_key_matches_what_a_user_types(written, typed):
@@ -185,7 +193,8 @@ def test_search_key_keeps_different_words_apart(one, other):
 
 def search_key_by_definition(s: str) -> str:
     """search_key the slow, obvious way: every step on the whole text."""
-    s = unicodedata.normalize("NFKC", fix_lookalikes(s)).casefold()
+    s = fix_lookalikes(s).translate(str.maketrans(CP932_EQUIVALENTS))
+    s = unicodedata.normalize("NFKC", s).casefold()
     return re.sub(r"\s+", " ", s.translate(_KATAKANA_TO_HIRAGANA)).strip()
 
 

@@ -3,27 +3,11 @@ PDF split, 「CO ₂」, is found as CO2; budgets.models.project_search_text).""
 
 from django.db import migrations
 
-BATCH = 1000
-
 
 def rebuild_search_text(apps, schema_editor):
-    from budgets.models.search import project_search_text
+    from budgets.models.search import rebuild_search_texts
 
-    Project = apps.get_model("budgets", "Project")
-    projects = Project.objects.select_related("section__department").order_by("pk")
-    batch = []
-    for project in projects.iterator(chunk_size=BATCH):
-        project.search_text = project_search_text(
-            name=project.name,
-            description=project.description,
-            section=project.section.name,
-            department=project.section.department.name,
-        )
-        batch.append(project)
-        if len(batch) == BATCH:
-            Project.objects.bulk_update(batch, ["search_text"])
-            batch = []
-    Project.objects.bulk_update(batch, ["search_text"])
+    rebuild_search_texts(apps.get_model("budgets", "Project"))
 
 
 class Migration(migrations.Migration):

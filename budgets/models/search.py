@@ -27,6 +27,25 @@ def project_search_text(
     return " ".join(key for key in (*keys, _name_key(department)) if key)
 
 
+def rebuild_search_texts(project_model, batch: int = 1000) -> None:
+    """Write every project's search text again, ``batch`` at a time: for a migration
+    that changes what the search key is (``project_model`` is the migration's)."""
+    projects = project_model.objects.select_related("section__department")
+    changed = []
+    for project in projects.order_by("pk").iterator(chunk_size=batch):
+        project.search_text = project_search_text(
+            name=project.name,
+            description=project.description,
+            section=project.section.name,
+            department=project.section.department.name,
+        )
+        changed.append(project)
+        if len(changed) == batch:
+            project_model.objects.bulk_update(changed, ["search_text"])
+            changed = []
+    project_model.objects.bulk_update(changed, ["search_text"])
+
+
 def _key_without_spaces(text: str) -> str:
     return search_key(text).replace(" ", "")
 

@@ -18,23 +18,9 @@ from budgets.exporting import (
 )
 from budgets.models import Project
 from budgets.opendata.core import CP932, DICTIONARY, records
-from budgets.text import fix_lookalikes
+from budgets.text import CP932_EQUIVALENTS, fix_lookalikes
 
 # --- cp932 -----------------------------------------------------------------
-
-# Where Windows (cp932) has its own code point for a character Unicode spells
-# otherwise. Python's cp932 codec writes the last six so without a word (they read
-# back as the full-width forms: every such character of the BMP is here), so they are
-# replaced and listed on /data/ as such.
-CP932_EQUIVALENTS = {
-    "\u2014": "\u2015",  # — EM DASH -> ― HORIZONTAL BAR (cp932 0x815C)
-    "\u00a2": "\uffe0",  # ¢ CENT SIGN -> ￠ (0x8191)
-    "\u00a3": "\uffe1",  # £ POUND SIGN -> ￡ (0x8192)
-    "\u00ac": "\uffe2",  # ¬ NOT SIGN -> ￢ (0x81CA)
-    "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE -> ∥ (0x8161)
-    "\u2212": "\uff0d",  # − MINUS SIGN -> － (0x817C)
-    "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE (0x8160)
-}
 
 
 @dataclass(frozen=True)
