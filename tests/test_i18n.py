@@ -242,6 +242,16 @@ def test_english_totals_are_written_with_english_brackets(client, fy2021):
     assert "予算額の合計 " in japanese and " 千円（約" in japanese
 
 
+def test_the_year_s_share_chart_writes_english_brackets_in_english(client, fy2021):
+    # helper-17: "Level-up: 99.2%（about ¥13 billion）"
+    english = client.get("/years/2021/", **ENGLISH).content.decode()
+    japanese = client.get("/years/2021/").content.decode()
+
+    assert re.search(r"Level-up: [\d.]+% \(about ¥[\d.]+ billion\)</text>", english)
+    assert "（about" not in english
+    assert re.search(r"レベルアップ: [\d.]+%（約[\d,]+億円）</text>", japanese)
+
+
 def test_a_department_s_and_a_theme_s_projects_are_headed_in_the_plural(client, fy2021):
     department = Department.objects.get(name="環境リサイクル支援部")
     for path in (department.get_absolute_url(), "/years/2021/themes/1/"):

@@ -107,7 +107,8 @@ def category_share_chart(rows: Iterable[dict], chart_id: str, title: str) -> Saf
             charts.Bar(
                 label=str(Project.Category(row["category"]).label),
                 value=budgeted,
-                text=f"{percent(budgeted, total)}（{approx(budgeted)}）",
+                text=gettext("%(share)s（%(amount)s）")
+                % {"share": percent(budgeted, total), "amount": approx(budgeted)},
             )
         )
     return charts.share_bar(
