@@ -155,6 +155,24 @@ def test_the_xlsx_has_numbers_and_text_that_never_runs_as_a_formula(client, fy20
     assert "項目の説明" in workbook.sheetnames
 
 
+def test_the_xlsx_shows_a_description_s_line_breaks_and_wraps_no_other_cell(
+    client, fy2021
+):
+    # helper-17: Excel showed a description of three lines as one
+    make_project(fiscal_year=fy2021, no=93, description="一行目\n二行目\n=三行目")
+
+    data = download(client, "minato-budget-2021.xlsx")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["事業一覧"]
+    wrapped = [
+        (row[3].value, cell.value)
+        for row in sheet.iter_rows(min_row=2)
+        for cell in row
+        if cell.alignment.wrap_text
+    ]
+    assert wrapped == [(93, "一行目\n二行目\n=三行目")]
+
+
 def test_the_json_has_null_for_not_applicable_and_0_for_zero(client, fy2021):
     document = json.loads(download(client, "minato-budget-2021.json"))
 

@@ -9,7 +9,7 @@ from typing import IO, Any
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from budgets.exporting import (
     CATEGORY_WORDS,
@@ -30,15 +30,20 @@ from budgets.opendata.core import (
 # --- XLSX ------------------------------------------------------------------
 
 _SAFE_TEXT = "s"  # openpyxl's data type of a plain string cell
+# Excel shows a cell's line breaks only where the cell wraps
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
 _WIDTHS = dict(zip("ABCDEFGHI", (8, 8, 30, 6, 20, 20, 30, 12, 60), strict=True))
 
 
 def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    """A text cell, never a formula, shown as written (=1+1 stays =1+1)."""
+    """A text cell, never a formula, shown as written (=1+1 stays =1+1, a line
+    break breaks the line)."""
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = _SAFE_TEXT
     if value.startswith(FORMULA_PREFIXES):
         cell.quotePrefix = True
+    if "\n" in value:
+        cell.alignment = _WRAPPED
     return cell
 
 
@@ -46,7 +51,8 @@ class _RowCells:
     """Turn each record into a sheet row, styled as the workbook shows it.
 
     Plain values where openpyxl keeps them as they are; a styled cell (written
-    before the next row is made) for amounts and formula-like text.
+    before the next row is made) for amounts, formula-like text and text of more
+    than one line.
     """
 
     def __init__(self, sheet) -> None:
@@ -64,7 +70,7 @@ class _RowCells:
             value = CATEGORY_WORDS[value]
         if isinstance(value, str):
             # a plain str is a text cell, unless openpyxl reads it as a formula
-            if value.startswith(FORMULA_PREFIXES):
+            if value.startswith(FORMULA_PREFIXES) or "\n" in value:
                 return _text_cell(self.sheet, value)
             return value
         if key in self.amounts:
