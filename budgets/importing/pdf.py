@@ -12,9 +12,9 @@ PDF exactly as it reads the copied text.
 What cannot be read is refused with the page: a password, a page that is only a
 picture (a scan), text whose fonts have no Unicode map (``(cid:12)``, private-use or
 replacement characters), a table whose number of columns differs from the first
-page's, and a PDF too long or too complex to read in bounded time and memory (a
-page asking for more drawing than a table needs is refused before it is drawn:
-``pdf_content``).
+page's, a table part of which the page does not show (``pdf_geometry``), and a PDF
+too long or too complex to read in bounded time and memory (a page asking for more
+drawing than a table needs is refused before it is drawn: ``pdf_content``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from budgets.importing import pdf_content
+from budgets.importing.pdf_geometry import squared, unseen
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.sources import Source, SourceRow
 
@@ -190,7 +191,9 @@ def _read_page(page) -> tuple[list[PdfRow], int | None]:
             )
         return [], None  # a blank page
     _check_text(chars, number)
+    page = squared(page)  # a page turned by /Rotate: its lines level again
     tables = page.find_tables(TABLE_SETTINGS)
+    _check_seen(page, tables, number)
     rows = [row for table in tables for row in _table_rows(table, number)]
     widths = {len(row.cells) for row in rows if len(row.cells) > 1}
     if len(widths) > 1:
@@ -202,6 +205,23 @@ def _read_page(page) -> tuple[list[PdfRow], int | None]:
     rows += _text_rows(page, tables, number)
     rows.sort(key=lambda row: row.top)
     return rows, next(iter(widths), None)
+
+
+def _check_seen(page, tables, number: int) -> None:
+    """Refuse a table part of which the page does not show (printed past its edge, or
+    cut off by its crop box): rows nobody reading the PDF can see."""
+    for table in tables:
+        if hidden := unseen(page, table.bbox):
+            raise _refused(
+                _(
+                    "表の一部がページの外にあり、PDF を開いても見えません"
+                    "（「%(text)s」）。見えない行は取り込みません。表がページに"
+                    "収まるように印刷し直すか、表のテキスト・CSV・XLSX を選んで"
+                    "ください。"
+                )
+                % {"text": hidden[:20] + ("…" if len(hidden) > 20 else "")},
+                number,
+            )
 
 
 def _check_commands(page, number: int) -> None:
@@ -265,7 +285,7 @@ def _fill_down(table, row, cells, filled: list[str]) -> list[str]:
         y = (row.bbox[1] + row.bbox[3]) / 2
         for box in table.cells:
             if box[0] < x < box[2] and box[1] < row.bbox[1] < y < box[3]:
-                text = table.page.crop(box).extract_text()
+                text = table.page.crop(box, strict=False).extract_text()
                 filled[index] = join_wrapped(text)
                 break
     return filled
@@ -280,7 +300,7 @@ def _text_rows(page, tables, number: int) -> list[PdfRow]:
     """Lines of text outside the tables: title, unit line, notes, page number."""
     outside = page
     for table in tables:
-        outside = outside.outside_bbox(table.bbox)
+        outside = outside.outside_bbox(table.bbox, strict=False)
     words = outside.extract_words()
     rows: list[PdfRow] = []
     for line in _lines(words):

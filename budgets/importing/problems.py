@@ -19,20 +19,22 @@ class Problem:
     unit: str = "line"  # "line" for text and CSV, "row" for XLSX
     page: int | None = None  # PDF: the page; ``line`` then counts on that page
 
-    def __str__(self) -> str:
-        where = []
+    @property
+    def place(self) -> str:
+        """Where it is, as the clerk looks for it: 「2 ページ 5 行目」, 「2 ページ」
+        (the whole page), 「5行目」, or nothing (the whole file)."""
         if self.page is not None:
-            where.append(
-                _("%(page)s ページ %(n)s 行目") % {"page": self.page, "n": self.line}
-                if self.line is not None
-                else _("%(page)s ページ") % {"page": self.page}
-            )
-        elif self.line is not None:
-            where.append(
-                _("%(n)s行目") % {"n": self.line}
-                if self.unit == "line"
-                else _("%(n)s行目（シートの行）") % {"n": self.line}
-            )
+            if self.line is None:
+                return _("%(page)s ページ") % {"page": self.page}
+            return _("%(page)s ページ %(n)s 行目") % {"page": self.page, "n": self.line}
+        if self.line is None:
+            return ""
+        if self.unit == "line":
+            return _("%(n)s行目") % {"n": self.line}
+        return _("%(n)s行目（シートの行）") % {"n": self.line}
+
+    def __str__(self) -> str:
+        where = [self.place] if self.place else []
         if self.column:
             where.append(_("「%(column)s」列") % {"column": self.column})
         prefix = " ".join(where)
