@@ -20,7 +20,7 @@ from webtest import Upload as FileUpload
 
 from budgets import uploads
 from budgets.admin import BudgetImportForm
-from budgets.models import ImportEvent, Project, Upload
+from budgets.models import FiscalYear, ImportEvent, Project, Upload
 from budgets.resources import BudgetTableFormat, ProjectResource
 from tests.factories import make_fiscal_year, make_project
 
@@ -190,6 +190,28 @@ def test_an_edit_the_preview_does_not_touch_does_not_stop_its_confirm(
 
     assert CHANGED_SINCE not in done.follow(user=clerk).text
     assert Project.objects.filter(name__contains="中小企業融資").exists()
+
+
+@pytest.mark.parametrize("option", ["prune", "publish"])
+def test_a_confirm_whose_options_are_not_the_previews_is_refused(
+    django_app, clerk, fy2021, seed_text, option
+):
+    # helper-16: the preview said No 32 would be kept; the confirm, its hidden
+    # prune set to True, deleted it
+    FiscalYear.objects.filter(year=2021).update(is_published=False)
+    without_32 = "\n".join(
+        line for line in seed_text.splitlines() if not line.startswith("32\t")
+    )
+    assert without_32 != seed_text
+    page = preview(django_app, clerk, without_32.encode())
+    confirm = form_with(page, "upload")
+
+    confirm[option].force_value("True")
+    done = confirm.submit("confirm", user=clerk)
+
+    assert CHANGED_SINCE in done.follow(user=clerk).text
+    assert Project.objects.filter(no=32).exists()
+    assert not FiscalYear.objects.get(year=2021).is_published
 
 
 def test_the_confirm_form_carries_only_the_uploads_key(django_app, clerk, seed_bytes):

@@ -116,7 +116,8 @@ class ImportPlan:
         """What the import would do, as a preview shows it, in one hash: the years
         made, every project new, changed (each field, before and after) or missing,
         the titles and themes, the links it makes on its own, the departments and
-        sections. Two plans with the same fingerprint write the same changes."""
+        sections, and whether it deletes what is missing and publishes. Two plans
+        with the same fingerprint write the same changes."""
         shown = [
             [
                 plan.year,
@@ -141,7 +142,7 @@ class ImportPlan:
             ]
             for plan in self.years
         ]
-        shown += [self.new_departments, self.new_sections]
+        shown += [self.new_departments, self.new_sections, self.prune, self.publish]
         text = json.dumps(shown, ensure_ascii=False, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()
 
