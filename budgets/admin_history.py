@@ -2,10 +2,10 @@
 
 simple-history shows a value as Python writes it: 3191866, None, True. Here an amount
 has its thousands separators and "-" where it does not apply, as on the public pages,
-a flag reads はい or いいえ, and a missing reference or reason (an edit made in the
-admin has no import record) is an empty cell. Both the columns of
-``history_list_display`` and the 変更内容 (what changed, old → new) go through
-``shown``.
+a flag reads はい or いいえ, a category 新規 or レベルアップ, and a missing reference or
+reason (an edit made in the admin has no import record) is an empty cell. Both the
+columns of ``history_list_display`` and the 変更内容 (what changed, old → new) go
+through ``shown``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from budgets.amounts import format_thousands
-from budgets.models import AMOUNT_FIELDS
+from budgets.models import AMOUNT_FIELDS, Project
 
 
 def shown(field_name: str, value: Any) -> Any:
@@ -30,6 +30,7 @@ def shown(field_name: str, value: Any) -> Any:
         return format_thousands(value)
     if isinstance(value, str) and "\n" in value:
         return linebreaksbr(value, autoescape=True)
+    value = Project.value_label(field_name, value)  # a category: 新規, not new
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")  # Django's: はい, いいえ
     if value is None or (isinstance(value, DeletedObject) and value.pk is None):

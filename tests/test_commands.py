@@ -70,6 +70,30 @@ def test_a_new_title_is_said_even_when_no_project_changes(tmp_path, capsys):
     assert FiscalYear.objects.get(year=2021).title == old  # a dry run
 
 
+NO1_AS_NEW = (
+    "レベルアップ\t新型コロナの影響を受けた中小企業支援策として、融資あっせん等の相談"
+    "会場やコールセンターを設置します。\t3,826,938\t3,405,524\t3,191,866\t2,770,452",
+    "新規\t新型コロナの影響を受けた中小企業支援策として、融資あっせん等の相談"
+    "会場やコールセンターを設置します。\t3,826,938\t-\t3,191,866\t-",
+)
+
+
+def test_a_change_reads_as_the_table_writes_it_not_as_python_does(tmp_path, capsys):
+    # helper-16: "'levelup' -> Project.Category.NEW"
+    call_command("import_budget_table", str(SEED))
+    corrected = tmp_path / "corrected.txt"
+    text = SEED.read_text()
+    assert NO1_AS_NEW[0] in text
+    corrected.write_text(text.replace(*NO1_AS_NEW))
+    capsys.readouterr()
+
+    call_command("import_budget_table", str(corrected), "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "二次経費区分: レベルアップ -> 新規" in out
+    assert "要求額のうちレベルアップ（千円）: 3,405,524 -> -" in out
+
+
 def test_import_command_year_conflict(capsys):
     with pytest.raises(CommandError):
         call_command("import_budget_table", str(SEED), "--year", "2022")

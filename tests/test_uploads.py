@@ -192,6 +192,18 @@ def test_an_edit_the_preview_does_not_touch_does_not_stop_its_confirm(
     assert Project.objects.filter(name__contains="中小企業融資").exists()
 
 
+def test_the_preview_reads_a_changed_category_as_the_table_writes_it(
+    django_app, clerk, fy2021, seed_text
+):
+    from tests.test_commands import NO1_AS_NEW
+
+    page = preview(django_app, clerk, seed_text.replace(*NO1_AS_NEW).encode())
+
+    # helper-16: "二次経費区分 levelup → new"
+    assert "<td>二次経費区分</td><td>レベルアップ</td><td>新規</td>" in page.text
+    assert "levelup" not in page.text
+
+
 @pytest.mark.parametrize("option", ["prune", "publish"])
 def test_a_confirm_whose_options_are_not_the_previews_is_refused(
     django_app, clerk, fy2021, seed_text, option

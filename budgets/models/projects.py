@@ -411,6 +411,14 @@ class Project(Versioned):
         except (ValueError, TypeError):  # as Django's: a value not among the choices
             return force_str(self.category, strings_only=True)
 
+    @classmethod
+    def value_label(cls, field_name: str, value):
+        """A value of one of the fields as a clerk reads it: a choice by its label
+        (レベルアップ, not levelup); any other value as it is."""
+        if field_name == "category" and value in cls.Category.values:
+            return cls.Category(value).label
+        return value
+
     def get_absolute_url(self) -> str:
         return numbered_url(
             "budgets:project", kwargs={"year": self.fiscal_year.year, "no": self.no}

@@ -4,10 +4,11 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets import backup_sources, eras
+from budgets.amounts import format_thousands
 from budgets.importing import ImportReport, import_table
 from budgets.importing.proposals import LINK_CONFIDENCE, ORGANISATION_CONFIDENCE
 from budgets.importing.proposing import Decisions
-from budgets.models import ProjectLink
+from budgets.models import AMOUNT_FIELDS, Project, ProjectLink
 
 
 class Command(BaseCommand):
@@ -153,7 +154,8 @@ def _describe_year(year_plan, *, prune: bool) -> list[str]:
     for change in year_plan.changed:
         lines.append(f"  ~ No {change.row.no} {change.row.name}")
         for item in change.changes:
-            lines.append(f"      {item.label}: {item.old!r} -> {item.new!r}")
+            old, new = (_readable(item.field, v) for v in (item.old, item.new))
+            lines.append(f"      {item.label}: {old} -> {new}")
     for values in year_plan.missing:
         action = "deleted" if prune else "kept (use --prune to delete)"
         lines.append(f"  - No {values['no']} {values['name']}: {action}")
@@ -241,3 +243,13 @@ def describe_proposals(year_plan) -> list[str]:
             lines.append(f"      [{candidate.score:.2f}] {candidate.label}{mark}")
             lines += [f"          {evidence}" for evidence in candidate.evidence]
     return lines
+
+
+def _readable(field: str, value) -> str:
+    """A changed value as the clerk reads it: an amount with its commas or 「-」, a
+    category by its label, a text quoted (so that a changed space shows)."""
+    if field in AMOUNT_FIELDS:
+        return format_thousands(value)
+    if field == "category":
+        return str(Project.value_label(field, value))
+    return repr(value)
