@@ -94,6 +94,21 @@ def test_a_change_reads_as_the_table_writes_it_not_as_python_does(tmp_path, caps
     assert "要求額のうちレベルアップ（千円）: 3,405,524 -> -" in out
 
 
+def test_the_command_says_when_a_tables_rows_were_renumbered(tmp_path, capsys):
+    from tests.test_uploads import with_a_row_inserted_at
+
+    call_command("import_budget_table", str(SEED))
+    inserted = tmp_path / "inserted.txt"
+    inserted.write_text(with_a_row_inserted_at(SEED.read_text(), 5))
+    capsys.readouterr()
+
+    call_command("import_budget_table", str(inserted), "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "! 27 rows are named as other Nos already stored" in out
+    assert "      No 6 各地区町会等活動支援 (stored as No 5)\n" in out
+
+
 def test_import_command_year_conflict(capsys):
     with pytest.raises(CommandError):
         call_command("import_budget_table", str(SEED), "--year", "2022")

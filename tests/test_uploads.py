@@ -204,6 +204,44 @@ def test_the_preview_reads_a_changed_category_as_the_table_writes_it(
     assert "levelup" not in page.text
 
 
+def with_a_row_inserted_at(text: str, no: int) -> str:
+    """The table with a new project as No ``no``, every later No one higher."""
+    lines = []
+    for line in text.splitlines():
+        first, tab, rest = line.partition("\t")
+        if tab and first.isdigit() and int(first) >= no:
+            if int(first) == no:
+                lines.append(
+                    f"{no}\t企画経営部\t企画課\t新しい事業\t新規\t説明。"
+                    "\t1,000\t-\t1,000\t-"
+                )
+            line = f"{int(first) + 1}\t{rest}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def test_a_table_whose_rows_were_renumbered_is_said_so_before_it_is_imported(
+    django_app, clerk, fy2021, seed_text
+):
+    # helper-16: a row inserted as No 5; 28 projects took their neighbours' names,
+    # amounts and history, and the preview said nothing of it
+    page = preview(django_app, clerk, with_a_row_inserted_at(seed_text, 5).encode())
+
+    warning = page.html.select_one(".import-renumbered").get_text(" ", strip=True)
+    assert "この表の 27 件の事業名が、登録済みの別の No の事業名です" in warning
+    stored_5 = Project.objects.get(no=5).name
+    assert f"No 6「{stored_5}」（登録済みは No 5）" in warning
+
+
+def test_a_corrected_name_alone_is_no_renumbering(django_app, clerk, fy2021, seed_text):
+    page = preview(
+        django_app, clerk, seed_text.replace("融資事業", "中小企業融資事業").encode()
+    )
+
+    assert "取り込みの確認" in page.text
+    assert not page.html.select(".import-renumbered")
+
+
 @pytest.mark.parametrize("option", ["prune", "publish"])
 def test_a_confirm_whose_options_are_not_the_previews_is_refused(
     django_app, clerk, fy2021, seed_text, option

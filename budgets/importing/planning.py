@@ -79,6 +79,10 @@ class YearPlan:
     # a new year whose every project is the year before's, No, name and amounts:
     # most likely last year's table under a new title (helper-13)
     repeats_previous: bool = False
+    # (No in the table, No stored, name): a changed row named as another stored
+    # project of the year; rows inserted or removed renumber the rest, and projects
+    # are matched by No (helper-16: history moved to the wrong projects, unsaid)
+    renumbered: list[tuple[int, int, str]] = field(default_factory=list)
     title_change: tuple[str, str] | None = None
     publish: bool = False  # a backup says this year was published
 
@@ -201,7 +205,22 @@ def plan_import(
     proposing.decide(plan, decisions or Decisions())
     for year_plan in plans:
         _compare_with_the_year_before(year_plan, stored)
+        year_plan.renumbered = _renumbered(year_plan, stored)
     return plan
+
+
+def _renumbered(plan: YearPlan, stored: _Stored) -> list[tuple[int, int, str]]:
+    """The changed rows whose new name is another stored project's of the year."""
+    stored_nos = {
+        values["name"]: no
+        for (year, no), values in stored.projects.items()
+        if year == plan.year
+    }
+    return [
+        (change.row.no, stored_nos[change.row.name], change.row.name)
+        for change in plan.changed
+        if stored_nos.get(change.row.name, change.row.no) != change.row.no
+    ]
 
 
 _SHOWN = ("no", "name", *AMOUNT_FIELDS)  # what a repeated table repeats

@@ -139,6 +139,16 @@ def _describe_year(year_plan, *, prune: bool) -> list[str]:
         f"new {len(year_plan.new)}, changed {len(year_plan.changed)}, "
         f"unchanged {len(year_plan.unchanged)}, missing {len(year_plan.missing)}"
     ]
+    if renumbered := year_plan.renumbered:
+        lines.append(
+            f"  ! {len(renumbered)} rows are named as other Nos already stored: were "
+            "rows inserted or removed? Projects are matched by No, so each would "
+            "take another's name, amounts and links to earlier years"
+        )
+        lines += [
+            f"      No {no} {name} (stored as No {stored_no})"
+            for no, stored_no, name in renumbered[:10]
+        ]
     if year_plan.repeats_previous:
         lines.append(
             f"  ! every project is {eras.era_label(year_plan.previous_year)}'s "
