@@ -422,6 +422,21 @@ def test_two_columns_with_the_same_header_are_refused_naming_both(seed_rows, kin
     assert "D・K 列" in duplicate[0].message
 
 
+def test_a_cell_longer_than_csv_reads_is_refused_in_japanese_by_its_line(seed_rows):
+    # helper-16: "CSV として読めません: field larger than field limit (131072)"
+    rows = [list(row) for row in seed_rows]
+    rows[7][5] = "長" * 200_000
+    data = to_csv(rows)
+
+    report = import_table(data)
+
+    assert not Project.objects.exists()
+    [problem] = report.problems
+    assert problem.line == 8
+    assert "セルが長すぎます（1 つのセルは 131,072 文字まで）" in problem.message
+    assert "field limit" not in str(problem)
+
+
 def test_a_nul_byte_after_the_first_64_kb_is_refused_with_line_and_column(seed_rows):
     header, body = seed_rows[:6], seed_rows[6:]
     rows = header + body * 40  # past 64 KB; No repeats, but the NUL comes first

@@ -200,10 +200,19 @@ def _read_csv(text: str) -> list[SourceRow]:
             rows.append(SourceRow(start, cells))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise ImportRefused(
-            [Problem(_("CSV として読めません: %(error)s") % {"error": error}, start)]
-        ) from error
+        raise ImportRefused([_csv_problem(error, start)]) from error
     return rows
+
+
+def _csv_problem(error: csv.Error, line: int) -> Problem:
+    if "field larger than field limit" in str(error):  # the csv module's words
+        message = _(
+            "セルが長すぎます（1 つのセルは %(limit)s 文字まで）。ファイルが壊れて"
+            'いないか、引用符（"）の対応が正しいか確かめてください。'
+        ) % {"limit": f"{csv.field_size_limit():,}"}
+    else:
+        message = _("CSV として読めません: %(error)s") % {"error": error}
+    return Problem(message, line)
 
 
 def _read_xlsx(data: bytes) -> Source:
