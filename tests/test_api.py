@@ -473,3 +473,16 @@ def test_an_unknown_format_is_told_which_formats_there_are(client, fy2021):
     assert "format=xml は扱えません" in response.json()["detail"]
     assert "json" in response.json()["detail"]
     assert client.get("/api/projects/", {"format": "json"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/projects/2099/1/", "/api/projects/2021/999/", "/api/years/2099/"]
+)
+def test_what_is_not_there_is_said_in_the_readers_language(client, fy2021, path):
+    # helper-17: "No Project matches the given query." beside 「見つかりませんでした。」
+    japanese = client.get(path)
+    english = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert japanese.status_code == english.status_code == 404
+    assert japanese.json() == {"detail": "見つかりませんでした。"}
+    assert english.json() == {"detail": "Not found."}
