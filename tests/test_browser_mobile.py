@@ -214,6 +214,27 @@ def test_each_amount_is_on_screen_beside_its_heading_as_a_block_when_narrow(
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("screen", NARROW)
+def test_on_a_narrow_screen_every_download_link_is_on_screen(
+    browser, live_server, two_years, screen, language
+):
+    # helper-17: at 320 px "CSV (UTF-8 with BOM)" ended at x=360, in a table that
+    # scrolled sideways inside its region
+    context = open_context(browser, live_server, NARROW[screen], language)
+    page = context.new_page()
+    page.goto(live_server.url + "/data/")
+    viewport = page.viewport_size["width"]
+
+    rights = page.locator("table.downloads a").evaluate_all(
+        "(links) => links.map((a) => a.getBoundingClientRect().right)"
+    )
+
+    assert len(rights) >= 3 * 4
+    assert max(rights) <= viewport
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
 def test_a_wide_screen_shows_the_table_and_no_blocks(
     browser, live_server, two_years, language
 ):
