@@ -486,3 +486,22 @@ def test_what_is_not_there_is_said_in_the_readers_language(client, fy2021, path)
     assert japanese.status_code == english.status_code == 404
     assert japanese.json() == {"detail": "見つかりませんでした。"}
     assert english.json() == {"detail": "Not found."}
+
+
+def test_every_operation_is_described_for_its_reader_not_by_the_codes_docstrings(
+    client, db
+):
+    # helper-17: nine operations read "An API view class whose view function is
+    # ``versioned``."
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    descriptions = {
+        f"{method.upper()} {path}": operation.get("description", "")
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert len(descriptions) >= 9
+    for name, description in descriptions.items():
+        assert "versioned" not in description and "view" not in description, name
+        assert "404" not in description, name  # the mixin's, not the reader's
+    assert "oldest first" in descriptions["GET /api/projects/{year}/{no}/history/"]

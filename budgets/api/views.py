@@ -85,6 +85,9 @@ class PublicAPIMixin(VersionedViewMixin):
     ),
 )
 class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Published fiscal years, newest first, each with its totals in 千円
+    (requested, budgeted and their level-up parts)."""
+
     queryset = FiscalYear.objects.published().with_totals().order_by("-year")
     serializer_class = FiscalYearSerializer
     filter_backends: list = []
@@ -101,6 +104,9 @@ class FiscalYearViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class ThemeViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Policy themes (施策の柱) of published years, the newest year first, each
+    year's by number; ``year`` keeps one year's."""
+
     queryset = Theme.objects.published().order_by("-fiscal_year__year", "number")
     serializer_class = ThemeSerializer
     filterset_class = ThemeFilter
@@ -117,6 +123,9 @@ class ThemeViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class DepartmentViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Departments (部) with projects in published years, by name; ``year`` keeps
+    those with projects that year."""
+
     queryset = Department.objects.with_published_projects().order_by("name", "id")
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilter
@@ -132,6 +141,9 @@ class DepartmentViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class SectionViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Sections (課) with projects in published years, by department and name;
+    ``year`` keeps those with projects that year."""
+
     queryset = (
         Section.objects.with_published_projects()
         .select_related("department")
@@ -160,6 +172,9 @@ class SectionViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class ProjectViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Projects of published years, a page at a time, with the list page's filters
+    and sorting. Amounts are whole 千円; null is not applicable, 0 is an amount."""
+
     queryset = published_projects()
     serializer_class = ProjectSerializer
     filterset_class = APIProjectFilter
@@ -187,6 +202,8 @@ YEAR_AND_NO = [
     responses={200: ProjectSerializer, 404: NOT_FOUND},
 )
 class ProjectDetailView(PublishedProjectMixin, generics.RetrieveAPIView):
+    """One project of a published year, by its permalink: the year and its No."""
+
     serializer_class = ProjectSerializer
 
     def get_object(self) -> Project:
@@ -199,6 +216,9 @@ class ProjectDetailView(PublishedProjectMixin, generics.RetrieveAPIView):
     responses={200: ProjectSerializer(many=True), 404: NOT_FOUND},
 )
 class ProjectHistoryView(PublishedProjectMixin, generics.ListAPIView):
+    """The same project in every published year (its lineage: renamed, moved or
+    renumbered, it is still the same project), oldest first."""
+
     serializer_class = ProjectSerializer
     pagination_class = None
     filter_backends: list = []
