@@ -64,6 +64,20 @@ def test_the_data_page_has_the_dictionary_licence_and_attribution(client, fy2021
     assert opendata.ATTRIBUTION in html
 
 
+def test_the_data_page_names_the_licence_in_the_readers_language(client, fy2021):
+    # helper-17: the English page linked 「クリエイティブ・コモンズ…」 and deed.ja
+    japanese = client.get("/data/").content.decode()
+    english = client.get("/data/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    ja_link = '<a href="https://creativecommons.org/licenses/by/4.0/deed.ja" '
+    assert f'{ja_link}rel="license">クリエイティブ・コモンズ 表示 4.0 国際' in japanese
+    assert (
+        '<a href="https://creativecommons.org/licenses/by/4.0/deed.en" rel="license">'
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)</a>"
+    ) in english
+    assert "クリエイティブ" not in english
+
+
 def test_the_dictionary_describes_exactly_the_csv_columns():
     assert tuple(column.header for column in opendata.DICTIONARY) == CSV_HEADER
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from budgets import citations, columns, year_by_year
 from budgets.exporting import (
@@ -19,8 +20,9 @@ TITLE_EN = "Minato City: new and level-up projects of the initial budget"
 SOURCE_TITLE = "港区「新規事業及びレベルアップ事業一覧」（港区ウェブサイト）"
 SOURCE_URL = "https://www.city.minato.tokyo.jp/"
 LICENCE_NAME = "CC-BY-4.0"
-LICENCE_TITLE = "クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）"
-LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+# Japanese in the files; the /data/ page gives a reader the licence in their language
+LICENCE_TITLE = gettext_noop("クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）")
+LICENCE_URL = gettext_noop("https://creativecommons.org/licenses/by/4.0/deed.ja")
 GOVERNMENT_TERMS = "政府標準利用規約（第2.0版）"
 ATTRIBUTION = (
     "出典：港区「新規事業及びレベルアップ事業一覧」"
