@@ -21,6 +21,18 @@ from budgets.importing.table import parse_table
 from budgets.importing.writing import apply_plan
 from budgets.models import FIRST_YEAR, LAST_YEAR, ImportEvent
 
+SHOWN_PROBLEMS = 1000
+
+
+@dataclass
+class ProblemKind:
+    """Problems of one column with one message: how many, and the first of them."""
+
+    column: str | None
+    message: str
+    first: Problem
+    count: int = 1
+
 
 @dataclass
 class ImportReport:
@@ -45,6 +57,24 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def problems_shown(self) -> list[Problem]:
+        """The first SHOWN_PROBLEMS: a page of 40,000 took 6.5 s and 5.6 MB
+        (helper-16), when the first ones are what a clerk fixes first."""
+        return self.problems[:SHOWN_PROBLEMS]
+
+    def problems_by_kind(self, most: int = 10) -> list[ProblemKind]:
+        """The problems grouped by column and message, the most frequent first: a
+        column wrong on every row is one line, with its count and first place."""
+        kinds: dict[tuple[str | None, str], ProblemKind] = {}
+        for problem in self.problems:
+            key = (problem.column, problem.message)
+            if key in kinds:
+                kinds[key].count += 1
+            else:
+                kinds[key] = ProblemKind(problem.column, problem.message, problem)
+        return sorted(kinds.values(), key=lambda kind: -kind.count)[:most]
 
     def counts(self) -> dict[str, int]:
         if self.plan is None:
