@@ -5,6 +5,7 @@ The workbooks are built part by part in the test (tests/workbooks.py) from the r
 seed table, the way a program other than Excel, or an attacker, writes them.
 """
 
+import io
 import json
 import os
 import re
@@ -18,12 +19,13 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ImproperlyConfigured
+from openpyxl.utils import get_column_letter
 from webtest import Upload as FileUpload
 
 from budgets.importing import import_table, read_source
 from budgets.models import Project
 from tests.factories import make_staff
-from tests.tables import project_line, seed_cells, to_csv
+from tests.tables import project_line, seed_cells, to_csv, to_xlsx
 from tests.test_uploads import preview
 from tests.workbooks import (
     BILLION_LAUGHS,
@@ -319,6 +321,50 @@ def test_a_table_only_on_a_hidden_sheet_is_refused_saying_the_sheet_was_skipped(
     assert not Project.objects.exists()
 
 
+def merged_down(rows: list[list[str]], column: int, first_no: int, last_no: int):
+    """The seed as a workbook whose ``column`` (1 = A) is merged down over the rows
+    of No first_no..last_no, as Excel keeps a merge: the value in its first cell."""
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(rows)))
+    sheet = book.active
+    top, bottom = project_line(rows, first_no), project_line(rows, last_no)
+    sheet.merge_cells(
+        start_row=top, start_column=column, end_row=bottom, end_column=column
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), f"{get_column_letter(column)}{top}:"
+
+
+def test_a_department_merged_down_over_its_projects_belongs_to_each_of_them(
+    seed_rows, seed_bytes
+):
+    # helper-16: 「「部」列: 空欄にできません」 where a PDF's merge was read
+    data, where = merged_down(seed_rows, column=2, first_no=1, last_no=4)
+
+    report = import_table(data, filename="r03.xlsx")
+
+    assert report.ok, [str(problem) for problem in report.problems]
+    assert set(
+        Project.objects.filter(no__lte=4).values_list("section__department__name")
+    ) == {("産業・地域振興支援部",)}
+    [note] = [str(w) for w in report.warnings if "結合" in str(w)]
+    assert f"縦に結合したセル（{where}" in note
+    again = import_table(seed_bytes)  # the same table as the copied text gives
+    assert again.counts()["unchanged"] == 32
+
+
+def test_a_merge_does_not_fill_a_row_that_holds_nothing(seed_rows):
+    rows = [list(row) for row in seed_rows]
+    line = project_line(rows, 4)
+    rows.insert(line, [])  # an empty row inside the merge
+    data, _where = merged_down(rows, column=2, first_no=1, last_no=5)
+
+    report = import_table(data, filename="r03.xlsx", dry_run=True)
+
+    assert report.ok, [str(problem) for problem in report.problems]
+    assert report.counts()["new"] == 32
+
+
 def test_hidden_rows_are_read_and_said_so_in_the_preview(seed_rows):
     line = project_line(seed_rows, 3)
     sheet = sheet_xml(seed_rows).replace(
@@ -496,10 +542,17 @@ def measure(path: Path) -> dict:
 
 
 def hostile_files(tmp_path: Path, seed_sheet: bytes) -> dict[str, Path]:
+    # the seed with 200,000 merges over every row: a merge is given to the rows it
+    # covers, no more cells in all than the sheet holds
+    merges = b'<mergeCell ref="B1:B1048576"/>' * 200_000
+    merged = seed_sheet.replace(
+        b"</worksheet>", b"<mergeCells>" + merges + b"</mergeCells></worksheet>"
+    )
     files = {
         "dimension": workbook([("R3", sheet_xml([["x"]], dimension="A1:XFD1048576"))]),
         "dense-cells": None,
         "bomb": None,
+        "overlapping-merges": workbook([("R3", merged)]),
     }
     paths = {}
     for name, data in files.items():

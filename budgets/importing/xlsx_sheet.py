@@ -6,17 +6,20 @@ read-only rows) because its public rows hide what this module must see: where a 
 really is, whether it held a formula without a saved result, and which rows and
 columns are hidden. A cell it cannot read is refused by its sheet, row and column; a
 value right of MAX_COLUMNS is refused; rows are never padded to a declared
-``<dimension>``. Also how an unreadable workbook is told (``refused``).
+``<dimension>``; a cell merged down over several rows (a department's name over its
+projects) counts for each of them, as in a PDF, and is said so. Also how an
+unreadable workbook is told (``refused``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl.utils import coordinate_to_tuple, get_column_letter
+from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
@@ -65,12 +68,14 @@ def refused(reason: str) -> ImportRefused:
 
 
 @dataclass
-class Hidden:
-    """The hidden rows (numbers) and columns (letters) of a sheet that hold a value:
-    read like the others, and said, so nothing hidden goes in unseen."""
+class ReadNotes:
+    """What the reading of a sheet says beside its rows, so nothing goes in unseen:
+    the hidden rows (numbers) and columns (letters) that hold a value, read like the
+    others, and the cells merged down whose value each row of the merge took."""
 
     rows: list[int]
     columns: list[str]
+    merged: list[str] = field(default_factory=list)  # "B9:B12"
 
     def notes(self, sheet: str) -> list[str]:
         notes = []
@@ -89,6 +94,14 @@ class Hidden:
                     "取り込まない列は、非表示にせず削除してください。"
                 )
                 % {"sheet": sheet, "columns": _first_ten(self.columns)}
+            )
+        if self.merged:
+            notes.append(
+                _(
+                    "シート「%(sheet)s」の縦に結合したセル（%(ranges)s）は、その値を"
+                    "結合した各行のものとして読みます。"
+                )
+                % {"sheet": sheet, "ranges": _first_ten(self.merged)}
             )
         return notes
 
@@ -159,7 +172,7 @@ class _SheetParser(WorkSheetParser):
         return {"row": row, "column": column, "value": value}
 
 
-def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], Hidden]:
+def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], ReadNotes]:
     """The sheet's rows that hold a value, each as wide as its last value, and
     which of them and of its columns holding a value are hidden."""
     rows: list[tuple[int, list[Any]]] = []
@@ -190,10 +203,45 @@ def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], Hidden]:
         raise ImportRefused(problems)
     filled = {line for line, _values in rows}
     used = {i for _line, values in rows for i, value in enumerate(values, 1) if value}
-    return rows, Hidden(
+    return rows, ReadNotes(
         rows=[line for line in parser.hidden_rows if line in filled],
         columns=[get_column_letter(i) for i in _hidden_columns(parser) if i in used],
+        merged=_fill_merged_down(parser, rows),
     )
+
+
+def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> list:
+    """Give the value of each cell merged down over several rows to the rows below
+    its first (in its first column, where the merge shows it), as the PDF reader
+    does; return the merges that gave one. Rows without a value stay unread."""
+    merges = parser.merged_cells.mergeCell if parser.merged_cells else []
+    by_line = dict(rows)
+    lines = sorted(by_line)
+    given = []
+    budget = len(lines) * MAX_COLUMNS  # cells given: no more than a sheet holds
+    for merge in merges:
+        try:
+            left, top, _right, bottom = range_boundaries(merge.ref)
+        except (TypeError, ValueError):
+            continue  # a malformed merge: the cells are read as they are
+        first = by_line.get(top)
+        if bottom == top or first is None or len(first) < left:
+            continue
+        if first[left - 1] is None:
+            continue
+        below = lines[bisect_right(lines, top) : bisect_right(lines, bottom)]
+        budget -= len(below) + 1
+        if budget < 0:  # overlapping merges, which Excel never writes
+            break
+        for line in below:
+            cells = by_line[line]
+            if len(cells) < left:
+                cells.extend([None] * (left - len(cells)))
+            if cells[left - 1] is None:
+                cells[left - 1] = first[left - 1]
+        if below:
+            given.append(merge.ref)
+    return given
 
 
 def _hidden_columns(parser: WorkSheetParser) -> list[int]:
