@@ -468,6 +468,23 @@ def test_two_columns_with_the_same_header_are_refused_naming_both(seed_rows, kin
     assert "D・K 列" in duplicate[0].message
 
 
+def test_a_second_column_of_the_same_name_is_refused_once_not_row_by_row(seed_rows):
+    # helper-16: after the refusal, 18 problems more, the rows read with the second
+    # 予算額 (999), below their level-up part
+    headers = [i + 1 for i, cells in enumerate(seed_rows) if "事業名" in cells]
+    rows = [
+        [*cells, "999" if cells[0].isdigit() else cells[8]]
+        if len(cells) == 10
+        else cells
+        for cells in seed_rows
+    ]
+
+    report = import_table(to_csv(rows))
+
+    assert [p.line for p in report.problems] == headers
+    assert all("2 つあります" in p.message for p in report.problems)
+
+
 def test_a_cell_longer_than_csv_reads_is_refused_in_japanese_by_its_line(seed_rows):
     # helper-16: "CSV として読めません: field larger than field limit (131072)"
     rows = [list(row) for row in seed_rows]

@@ -167,6 +167,9 @@ def _start_columns(
             line,
             COLUMN_LABELS[key],
         )
+        for index in indexes[1:]:  # refused once: the rows read the first alone
+            mapping = {i: k for i, k in mapping.items() if i != index}
+            refused.add(index)
     walk.mapping = mapping
     walk.width = max(mapping) + 1
     walk.unmapped = [i for i in range(walk.width) if i not in mapping]
