@@ -81,13 +81,15 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("部"),
         field_name="section__department",
         # a draft year's new department or section stays unseen
-        queryset=Department.objects.with_published_projects(),
+        queryset=Department.objects.with_published_projects().in_table_order(),
         empty_label=_("すべての部"),
         widget=Select,
     )
     section = KeptChoiceFilter(
         label=_("課名"),
-        queryset=Section.objects.with_published_projects().select_related("department"),
+        queryset=Section.objects.with_published_projects()
+        .in_table_order()
+        .select_related("department"),
         empty_label=_("すべての課"),
         widget=Select,
     )

@@ -77,3 +77,31 @@ def test_a_renamed_section_shows_in_the_menu_once_its_change_commits(
     menu = page.split('<select name="section"')[1].split("</select>")[0]
     (option,) = [line for line in menu.splitlines() if f'value="{section.pk}"' in line]
     assert "区民協働推進課（新）</option>" in option
+
+
+def _options(html: str, name: str) -> list[str]:
+    from bs4 import BeautifulSoup
+
+    select = BeautifulSoup(html, "html.parser").find("select", attrs={"name": name})
+    return [option.get_text(strip=True) for option in select.find_all("option")[1:]]
+
+
+def test_the_departments_and_sections_are_offered_in_the_tables_order(
+    client, fy2021, seed_text
+):
+    # helper-17: みなと保健所, 企画経営部, 保健福祉支援部…: code point order
+    first_seen: dict[str, None] = {}
+    sections: dict[str, None] = {}
+    for line in seed_text.splitlines():
+        cells = line.split("\t")
+        if len(cells) == 10 and cells[0].isdigit():
+            first_seen.setdefault(cells[1])
+            sections.setdefault(f"{cells[1]} {cells[2]}")
+    by_department = sorted(
+        sections, key=lambda name: list(first_seen).index(name.split(" ")[0])
+    )
+
+    html = client.get("/projects/").content.decode()
+
+    assert _options(html, "department") == list(first_seen)
+    assert _options(html, "section") == by_department

@@ -383,9 +383,10 @@ def test_the_list_offers_only_departments_and_sections_of_published_years(
     sections = list(form.fields["section"].queryset)
 
     assert "下書きだけの部" not in {department.name for department in departments}
-    assert departments == list(Department.objects.with_published_projects())
+    published = Department.objects.with_published_projects()
+    assert departments == list(published.in_table_order())
     assert len(departments) == 11
-    assert sections == list(Section.objects.with_published_projects())
+    assert sections == list(Section.objects.with_published_projects().in_table_order())
     assert {section.department.name for section in sections} == {
         department.name for department in departments
     }

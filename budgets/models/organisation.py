@@ -15,7 +15,30 @@ from budgets.reversed_once import numbered_url
 from budgets.text import validate_one_line_text
 
 
+def _first_in_table(projects: models.QuerySet) -> dict[str, models.Subquery]:
+    """The newest published year of ``projects`` and their first No in it: where
+    the latest table that has them lists them."""
+    latest = projects.order_by("-fiscal_year__year", "no")
+    return {
+        "table_year": models.Subquery(latest.values("fiscal_year__year")[:1]),
+        "table_no": models.Subquery(latest.values("no")[:1]),
+    }
+
+
 class DepartmentQuerySet(models.QuerySet):
+    def in_table_order(self) -> DepartmentQuerySet:
+        """As the latest published table that has them lists them, by its first
+        project's No (the city's order, where names sort by code point: みなと
+        保健所 before 企画経営部); those of older tables after, then by name."""
+        from budgets.models.projects import Project  # refers to this module
+
+        projects = Project.objects.published().filter(
+            section__department=models.OuterRef("pk")
+        )
+        return self.annotate(**_first_in_table(projects)).order_by(
+            F("table_year").desc(nulls_last=True), "table_no", "name", "pk"
+        )
+
     def with_published_projects(self) -> DepartmentQuerySet:
         """Keep departments with a project in a published year (a draft year's new
         department stays unseen)."""
@@ -68,6 +91,29 @@ class Department(Versioned):
 
 
 class SectionQuerySet(models.QuerySet):
+    def in_table_order(self) -> SectionQuerySet:
+        """Under their departments in the order of ``DepartmentQuerySet
+        .in_table_order``, each as the latest published table that has it lists it."""
+        from budgets.models.projects import Project  # refers to this module
+
+        published = Project.objects.published()
+        department = {
+            f"department_{name}": subquery
+            for name, subquery in _first_in_table(
+                published.filter(section__department=models.OuterRef("department"))
+            ).items()
+        }
+        own = _first_in_table(published.filter(section=models.OuterRef("pk")))
+        return self.annotate(**department, **own).order_by(
+            F("department_table_year").desc(nulls_last=True),
+            "department_table_no",
+            "department__name",
+            F("table_year").desc(nulls_last=True),
+            "table_no",
+            "name",
+            "pk",
+        )
+
     def with_published_projects(self) -> SectionQuerySet:
         """Keep sections with a project in a published year (a draft year's new
         section stays unseen)."""
