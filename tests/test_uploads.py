@@ -234,6 +234,29 @@ def test_a_table_whose_rows_were_renumbered_is_said_so_before_it_is_imported(
     assert f"No 6「{stored_5}」（登録済みは No 5）" in warning
 
 
+def test_a_name_two_nos_share_kept_at_its_own_no_is_no_renumbering(
+    django_app, clerk, fy2021, seed_text
+):
+    # helper-18: No 3 and No 5 both 「事務費」; a new amount for No 3 was warned of
+    # as "No 3 事務費 (stored as No 5)"
+    Project.objects.filter(no__in=[3, 5]).update(name="事務費")
+    no3, no5 = Project.objects.get(no=3), Project.objects.get(no=5)
+    lines = []
+    for line in seed_text.splitlines():
+        cells = line.split("\t")
+        if cells[0] in ("3", "5") and len(cells) == 10:
+            cells[3] = "事務費"
+            if cells[0] == "3":
+                cells[8] = f"{no3.budgeted + 1:,}"
+        lines.append("\t".join(cells))
+    assert no5.name == "事務費"
+
+    page = preview(django_app, clerk, "\n".join(lines).encode())
+
+    assert "取り込みの確認" in page.text
+    assert not page.html.select(".import-renumbered")
+
+
 def test_a_corrected_name_alone_is_no_renumbering(django_app, clerk, fy2021, seed_text):
     page = preview(
         django_app, clerk, seed_text.replace("融資事業", "中小企業融資事業").encode()

@@ -210,17 +210,20 @@ def plan_import(
 
 
 def _renumbered(plan: YearPlan, stored: _Stored) -> list[tuple[int, int, str]]:
-    """The changed rows whose new name is another stored project's of the year."""
-    stored_nos = {
-        values["name"]: no
-        for (year, no), values in stored.projects.items()
-        if year == plan.year
-    }
-    return [
-        (change.row.no, stored_nos[change.row.name], change.row.name)
-        for change in plan.changed
-        if stored_nos.get(change.row.name, change.row.no) != change.row.no
-    ]
+    """The changed rows whose name changes to another stored project's of the
+    year (a name two Nos share, kept at its own No, is no renumbering)."""
+    nos: dict[str, list[int]] = defaultdict(list)
+    for (year, no), values in stored.projects.items():
+        if year == plan.year:
+            nos[values["name"]].append(no)
+    found = []
+    for change in plan.changed:
+        row = change.row
+        if row.no in nos.get(row.name, ()):  # its own name already
+            continue
+        if others := nos.get(row.name):
+            found.append((row.no, min(others), row.name))
+    return found
 
 
 _SHOWN = ("no", "name", *AMOUNT_FIELDS)  # what a repeated table repeats
