@@ -61,7 +61,14 @@ CP932_EQUIVALENTS = {
     "\u2212": "\uff0d",  # − MINUS SIGN -> － (0x817C)
     "\u301c": "\uff5e",  # 〜 WAVE DASH -> ～ FULLWIDTH TILDE (0x8160)
 }
-_AS_IN_CP932 = str.maketrans(CP932_EQUIVALENTS)
+# after NFKC, which also makes some of them (⁻ -> −): each as its cp932 twin's NFKC
+_AS_IN_CP932 = str.maketrans(
+    {
+        jis: folded
+        for jis, cp932 in CP932_EQUIVALENTS.items()
+        if (folded := unicodedata.normalize("NFKC", cp932)) != jis
+    }
+)
 # what search keys change besides NFKC and case: katakana, look-alikes, cp932's forms
 _FOLDED = _KATAKANA_TO_HIRAGANA.keys() | _LOOKALIKES.keys() | _AS_IN_CP932.keys()
 
@@ -102,11 +109,11 @@ def search_key(s: str) -> str:
     """Return a key that ignores width, case and hiragana/katakana.
 
     The long-vowel mark ー stays: サービス -> さーびす. By definition: look-alikes
-    fixed, cp932's forms taken (〜 -> ～, − -> －), NFKC, casefold and katakana to
-    hiragana on the whole text, then single spaces (tests/test_text.py checks every
-    text against that definition). Imports compute it for every project, so a text
-    none of whose characters reacts with its neighbours goes through one character
-    table instead (search_fold).
+    fixed, NFKC, cp932's forms taken (〜 -> ~, − -> -: ``CP932_EQUIVALENTS``, each
+    as its twin's NFKC), casefold and katakana to hiragana on the whole text, then
+    single spaces (tests/test_text.py checks every text against that definition).
+    Imports compute it for every project, so a text none of whose characters reacts
+    with its neighbours goes through one character table instead (search_fold).
     """
     fold = search_fold()
     if fold.neighbourly.search(s) is None:
@@ -169,8 +176,8 @@ def search_fold() -> SearchFold:
 
 
 def _key_by_definition(s: str) -> str:
-    s = fix_lookalikes(s).translate(_AS_IN_CP932)
-    s = unicodedata.normalize("NFKC", s).casefold()
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s))
+    s = s.translate(_AS_IN_CP932).casefold()
     return s.translate(_KATAKANA_TO_HIRAGANA)
 
 

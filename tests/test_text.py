@@ -160,6 +160,10 @@ def test_normalise_label(label, normalised):
         ("−5％", "－5%"),
         ("A—B", "A―B"),
         ("A‖B", "A∥B"),
+        # what NFKC makes one of them (helper-18: ⁻ -> −, ﹘ -> —, ︱ -> —)
+        ("気温⁻5度", "気温−5度"),
+        ("研修﹘基礎", "研修—基礎"),
+        ("研修︱基礎", "研修―基礎"),
     ],
 )
 def test_search_key_matches_what_a_user_types(written, typed):
@@ -193,8 +197,12 @@ def test_search_key_keeps_different_words_apart(one, other):
 
 def search_key_by_definition(s: str) -> str:
     """search_key the slow, obvious way: every step on the whole text."""
-    s = fix_lookalikes(s).translate(str.maketrans(CP932_EQUIVALENTS))
-    s = unicodedata.normalize("NFKC", s).casefold()
+    s = unicodedata.normalize("NFKC", fix_lookalikes(s))
+    twins = {
+        jis: unicodedata.normalize("NFKC", cp932)
+        for jis, cp932 in CP932_EQUIVALENTS.items()
+    }
+    s = s.translate(str.maketrans(twins)).casefold()
     return re.sub(r"\s+", " ", s.translate(_KATAKANA_TO_HIRAGANA)).strip()
 
 
@@ -249,6 +257,15 @@ def test_search_key_of_every_character_beside_its_neighbours_is_its_definition()
         != search_key_by_definition(before + chr(code) + after)
     ]
     assert wrong == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(TABLE_TEXT)
+@example("⁻")  # NFKC makes it −, which the key takes as cp932's －: "-"
+@example("\ufe31")
+def test_a_search_key_is_its_own_key(text):
+    # a stored key and a word searched for are keyed alike, whichever came first
+    assert search_key(search_key(text)) == search_key(text)
 
 
 def test_search_key_of_every_seed_project_is_its_definition():
