@@ -353,6 +353,37 @@ def test_a_department_merged_down_over_its_projects_belongs_to_each_of_them(
     assert again.counts()["unchanged"] == 32
 
 
+@pytest.mark.parametrize(("column", "label"), [(9, "予算額"), (4, "事業名")])
+def test_a_merged_amount_or_name_is_not_given_to_the_next_project(
+    seed_rows, column, label
+):
+    # helper-18: No 4 took No 3's 予算額 (13,445), its own 192,288 gone, unsaid
+    data, _where = merged_down(seed_rows, column=column, first_no=3, last_no=4)
+
+    report = import_table(data, filename="r03.xlsx", dry_run=True)
+
+    line = project_line(seed_rows, 4)
+    assert [(p.line, p.column) for p in report.problems] == [(line, label)]
+
+
+def test_overlapping_merges_give_no_more_cells_than_the_sheet_holds():
+    from types import SimpleNamespace
+
+    from budgets.importing import xlsx_sheet
+
+    header = ["No", "部", "課名", "事業名", "要求額", "予算額"]
+    rows = [(1, header), *((line, [str(line), None]) for line in range(2, 102))]
+    rows[1] = (2, ["2", "総務部"])
+    merges = [SimpleNamespace(ref="B2:B101")] * 10_000  # each over all 100 rows
+    parser = SimpleNamespace(merged_cells=SimpleNamespace(mergeCell=merges))
+
+    given = xlsx_sheet._fill_merged_down(parser, rows)
+
+    # 101 rows hold no more than 101 × 64 cells: some 64 merges, not 10,000
+    assert 1 <= len(given) <= 101 * xlsx_sheet.MAX_COLUMNS // 100
+    assert all(cells[1] == "総務部" for _line, cells in rows[1:])
+
+
 def test_a_merge_does_not_fill_a_row_that_holds_nothing(seed_rows):
     rows = [list(row) for row in seed_rows]
     line = project_line(rows, 4)

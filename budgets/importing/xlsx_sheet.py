@@ -6,9 +6,9 @@ read-only rows) because its public rows hide what this module must see: where a 
 really is, whether it held a formula without a saved result, and which rows and
 columns are hidden. A cell it cannot read is refused by its sheet, row and column; a
 value right of MAX_COLUMNS is refused; rows are never padded to a declared
-``<dimension>``; a cell merged down over several rows (a department's name over its
-projects) counts for each of them, as in a PDF, and is said so. Also how an
-unreadable workbook is told (``refused``).
+``<dimension>``; a 部 or 課名 cell merged down over several rows (a department's
+name over its projects) counts for each of them, as in a PDF, and is said so. Also
+how an unreadable workbook is told (``refused``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from budgets import eras
+from budgets.importing.headers import header_mapping
 from budgets.importing.problems import ImportRefused, Problem
 
 # The widest table the importer knows (the backup) has 16 columns.
@@ -210,22 +211,30 @@ def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], ReadNotes]:
     )
 
 
+# The columns a city merges down over rows that share their value: a department or
+# a section over its projects. A merge elsewhere (an amount, a name over two rows)
+# is left as the sheet shows it, empty below its first row, and refused there:
+# giving a merged amount to each row would count it twice (helper-18).
+MERGED_DOWN = ("department", "section")
+
+
 def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> list:
-    """Give the value of each cell merged down over several rows to the rows below
-    its first (in its first column, where the merge shows it), as the PDF reader
-    does; return the merges that gave one. Rows without a value stay unread."""
+    """Give the value of each cell of a MERGED_DOWN column merged down over several
+    rows to the rows below its first; return the merges that gave one. Rows without
+    a value stay unread; no more cells are given in all than the sheet holds."""
     merges = parser.merged_cells.mergeCell if parser.merged_cells else []
+    columns = _merged_down_columns(rows) if merges else set()
     by_line = dict(rows)
     lines = sorted(by_line)
     given = []
-    budget = len(lines) * MAX_COLUMNS  # cells given: no more than a sheet holds
+    budget = len(lines) * MAX_COLUMNS
     for merge in merges:
         try:
             left, top, _right, bottom = range_boundaries(merge.ref)
         except (TypeError, ValueError):
             continue  # a malformed merge: the cells are read as they are
         first = by_line.get(top)
-        if bottom == top or first is None or len(first) < left:
+        if bottom == top or left not in columns or first is None or len(first) < left:
             continue
         if first[left - 1] is None:
             continue
@@ -242,6 +251,18 @@ def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> 
         if below:
             given.append(merge.ref)
     return given
+
+
+def _merged_down_columns(rows: list[tuple[int, list]]) -> set[int]:
+    """The numbers (from 1) of the columns any header row of the sheet names as a
+    MERGED_DOWN column."""
+    found: set[int] = set()
+    for _line, cells in rows:
+        if not any(isinstance(cell, str) and "名" in cell for cell in cells):
+            continue  # a header names 事業名: other rows are not read as one
+        mapping = header_mapping(cells) or {}
+        found.update(i + 1 for i, key in mapping.items() if key in MERGED_DOWN)
+    return found
 
 
 def _hidden_columns(parser: WorkSheetParser) -> list[int]:
