@@ -12,6 +12,13 @@ from budgets.importing.cells import cell_text
 from budgets.models import Project
 from budgets.text import normalise_label
 
+# The columns a city merges down over rows that share their value: a department or a
+# section over its projects. The PDF and XLSX readers give such a cell's value to each
+# row of the merge; a merge elsewhere (an amount, a name over two rows) is left as the
+# file shows it, empty below its first row, and refused there: given to each row, a
+# merged amount would count twice (helper-18).
+MERGED_DOWN = ("department", "section")
+
 # Column key -> the name a clerk sees in a problem message.
 COLUMN_LABELS = {column.key: column.label for column in columns.BACKUP}
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from budgets.importing import pdf_content
+from budgets.importing.headers import MERGED_DOWN, header_mapping
 from budgets.importing.pdf_geometry import squared, unseen
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.sources import Source, SourceRow
@@ -79,6 +80,7 @@ def read_pdf_rows(data: bytes) -> list[PdfRow]:
     started = time.monotonic()
     rows: list[PdfRow] = []
     columns: tuple[int, int] | None = None  # (page, width) of the first table
+    merged_down: set[int] = set()
     with _open(pdfplumber, data) as pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise _refused(
@@ -90,7 +92,7 @@ def read_pdf_rows(data: bytes) -> list[PdfRow]:
             )
         for page in pdf.pages:
             _check_time(started, page.page_number)
-            page_rows, width = _read_page(page)
+            page_rows, width = _read_page(page, merged_down)
             page.close()
             columns = _check_columns(columns, width, page.page_number)
             rows.extend(page_rows)
@@ -173,8 +175,10 @@ def _check_columns(
 # --- one page ------------------------------------------------------------------------
 
 
-def _read_page(page) -> tuple[list[PdfRow], int | None]:
-    """The page's rows top to bottom, and the width of its tables (None if none)."""
+def _read_page(page, merged_down: set[int]) -> tuple[list[PdfRow], int | None]:
+    """The page's rows top to bottom, and the width of its tables (None if none).
+    ``merged_down``: the columns the latest header names 部 and 課名, carried from
+    page to page (a page may print no header)."""
     number = page.page_number
     _check_commands(page, number)  # before pdfminer draws the page
     _check_size(page, number)
@@ -194,7 +198,7 @@ def _read_page(page) -> tuple[list[PdfRow], int | None]:
     page = squared(page)  # a page turned by /Rotate: its lines level again
     tables = page.find_tables(TABLE_SETTINGS)
     _check_seen(page, tables, number)
-    rows = [row for table in tables for row in _table_rows(table, number)]
+    rows = [row for table in tables for row in _table_rows(table, number, merged_down)]
     widths = {len(row.cells) for row in rows if len(row.cells) > 1}
     if len(widths) > 1:
         raise _refused(
@@ -264,22 +268,27 @@ def _check_text(chars: list[dict], number: int) -> None:
             )
 
 
-def _table_rows(table, number: int) -> Iterator[PdfRow]:
+def _table_rows(table, number: int, merged_down: set[int]) -> Iterator[PdfRow]:
     texts = table.extract()
     for row, cells in zip(table.rows, texts, strict=True):
         filled = [join_wrapped(cell) if cell is not None else "" for cell in cells]
         if len(filled) > 1 and all(cell is None for cell in cells[1:]):
             filled = [filled[0]]  # one merged cell across the table: a theme row
+        elif "事業名" in "".join(filled) and (mapping := header_mapping(filled)):
+            merged_down.clear()  # this header's columns hold from here on
+            merged_down.update(i for i, key in mapping.items() if key in MERGED_DOWN)
         else:
-            filled = _fill_down(table, row, cells, filled)
+            filled = _fill_down(table, row, cells, filled, merged_down)
         yield PdfRow(number, row.bbox[1], filled)
 
 
-def _fill_down(table, row, cells, filled: list[str]) -> list[str]:
-    """A cell merged down over several rows (a department's name over its projects)
-    holds its text in its first row; give that text to the rows below it too."""
+def _fill_down(table, row, cells, filled: list[str], columns: set[int]) -> list[str]:
+    """A 部 or 課名 cell merged down over several rows (a department's name over its
+    projects) holds its text in its first row; give that text to the rows below it
+    too. A merge in another column is left empty there, and refused: a merged
+    amount given to each row would count twice (``headers.MERGED_DOWN``)."""
     for index, cell in enumerate(cells):
-        if cell is not None:
+        if cell is not None or index not in columns:
             continue
         x = _column_middle(table, row, index)
         y = (row.bbox[1] + row.bbox[3]) / 2

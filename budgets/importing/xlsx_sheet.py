@@ -24,7 +24,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from budgets import eras
-from budgets.importing.headers import header_mapping
+from budgets.importing.headers import MERGED_DOWN, header_mapping
 from budgets.importing.problems import ImportRefused, Problem
 
 # The widest table the importer knows (the backup) has 16 columns.
@@ -209,13 +209,6 @@ def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], ReadNotes]:
         columns=[get_column_letter(i) for i in _hidden_columns(parser) if i in used],
         merged=_fill_merged_down(parser, rows),
     )
-
-
-# The columns a city merges down over rows that share their value: a department or
-# a section over its projects. A merge elsewhere (an amount, a name over two rows)
-# is left as the sheet shows it, empty below its first row, and refused there:
-# giving a merged amount to each row would count it twice (helper-18).
-MERGED_DOWN = ("department", "section")
 
 
 def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> list:

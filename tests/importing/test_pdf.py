@@ -132,6 +132,22 @@ def test_a_department_merged_down_over_its_projects_belongs_to_each_of_them():
     assert_seed_facts()
 
 
+@pytest.mark.django_db
+def test_an_amount_merged_down_over_two_projects_is_refused_not_counted_twice():
+    # helper-18: a merge is given to each row only in 部 and 課名; here No 4 would
+    # have taken No 3's 予算額 (13,445) and lost nothing it could be checked against
+    source = read_source(pdf_bytes("merged_amount.pdf"))
+    no4 = next(row.cells for row in source.rows if row.cells[0] == "4")
+    assert no4[8] == ""
+
+    report = import_table(pdf_bytes("merged_amount.pdf"), filename="m.pdf")
+
+    assert [str(p) for p in report.problems] == [
+        "1 ページ 8 行目 「予算額」列: 金額が必要です（0 も可）。「-」は使えません。"
+    ]
+    assert not Project.objects.exists()
+
+
 # --- problems name the page ---------------------------------------------------
 
 
