@@ -77,6 +77,31 @@ def read_pdf_rows(data: bytes) -> list[PdfRow]:
     """
     import pdfplumber  # imported on first use: only a PDF import needs it
 
+    try:
+        return _read_rows(pdfplumber, data)
+    except ImportRefused:
+        raise
+    except Exception as error:
+        if not _raised_by_the_reader(error):
+            raise
+        # a page dictionary pdfplumber or pdfminer cannot read (a /Rotate of text)
+        raise _refused(
+            _("PDF として開けません（ファイルが壊れています）: %(error)s")
+            % {"error": f"{type(error).__name__}: {error}"[:200]}
+        ) from error
+
+
+def _raised_by_the_reader(error: BaseException) -> bool:
+    """Whether ``error`` came from inside pdfplumber or pdfminer (the file is what
+    they cannot read), not from this project's code."""
+    frame, traceback = None, error.__traceback__
+    while traceback is not None:
+        frame, traceback = traceback.tb_frame, traceback.tb_next
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module.startswith(("pdfplumber", "pdfminer"))
+
+
+def _read_rows(pdfplumber, data: bytes) -> list[PdfRow]:
     started = time.monotonic()
     rows: list[PdfRow] = []
     columns: tuple[int, int] | None = None  # (page, width) of the first table

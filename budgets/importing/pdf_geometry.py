@@ -92,10 +92,11 @@ def unseen(page: Page, box: tuple[float, float, float, float]) -> str:
 
 
 def _shown(page: Page) -> tuple[float, float, float, float]:
+    """The crop box within the media box; the media box where they do not meet (a
+    crop box of no area, or off the page: viewers show the whole page then)."""
     crop, media = page.cropbox, page.mediabox
-    return (
-        max(crop[0], media[0]),
-        max(crop[1], media[1]),
-        min(crop[2], media[2]),
-        min(crop[3], media[3]),
-    )
+    left, top = max(crop[0], media[0]), max(crop[1], media[1])
+    right, bottom = min(crop[2], media[2]), min(crop[3], media[3])
+    if right <= left or bottom <= top:
+        return tuple(media)
+    return left, top, right, bottom

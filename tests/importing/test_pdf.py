@@ -276,6 +276,14 @@ def test_a_table_part_of_which_the_page_does_not_show_is_refused(name, hidden):
     assert hidden in message
 
 
+def test_a_page_dictionary_the_reader_cannot_read_is_a_broken_file_not_a_500():
+    # helper-18: a /Rotate of text raised a TypeError out of pdfplumber
+    message = refusal("rotate_of_text.pdf")
+
+    assert message.startswith("PDF として開けません（ファイルが壊れています）: ")
+    assert "TypeError" in message
+
+
 def test_a_pdf_that_needs_a_password_is_refused():
     message = refusal("password.pdf")
     assert "パスワードで保護されて" in message
@@ -348,6 +356,23 @@ def test_the_admin_previews_and_imports_an_uploaded_pdf(django_app, admin_user):
     assert "新規 32 件" in confirmed.follow(user=admin_user).text
     assert Project.objects.count() == 32
     assert_seed_facts()
+
+
+@pytest.mark.parametrize(
+    "crop", [(0, 0, 0, 0), (-2000, -2000, -1000, -1000), (900, 0, 1000, 595)]
+)
+def test_a_crop_box_of_no_area_or_off_the_page_shows_the_whole_page(crop):
+    # helper-18: viewers show the media box then; such a page was refused
+    from types import SimpleNamespace
+
+    from budgets.importing.pdf_geometry import unseen
+
+    char = {"text": "港", "x0": 100, "x1": 110, "top": 100, "bottom": 110}
+    page = SimpleNamespace(cropbox=crop, mediabox=(0, 0, 842, 595), chars=[char])
+
+    assert unseen(page, (0, 0, 842, 595)) == ""
+    cut = SimpleNamespace(cropbox=(0, 0, 842, 50), mediabox=(0, 0, 842, 595))
+    assert unseen(SimpleNamespace(**vars(cut), chars=[char]), (0, 0, 842, 595)) == "港"
 
 
 @pytest.mark.django_db
