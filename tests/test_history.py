@@ -105,6 +105,26 @@ def test_the_history_page_shows_amounts_with_thousands_separators(
     assert "None" not in table.get_text()
 
 
+def test_the_history_page_reads_a_category_as_the_table_writes_it(
+    django_app, admin_user, fy2021
+):
+    # helper-18: the history said "levelup → new"
+    project = Project.objects.get(no=1)
+    form = django_app.get(
+        f"/admin/budgets/project/{project.pk}/change/", user=admin_user
+    ).forms["project_form"]
+    form["category"] = "new"
+    form["requested_levelup"] = form["budgeted_levelup"] = ""
+    assert form.submit("_save").status_code == 302
+
+    history = django_app.get(
+        f"/admin/budgets/project/{project.pk}/history/", user=admin_user
+    )
+    newest = history.html.select_one("#change-history tbody tr")("td")[-1]
+    assert "二次経費区分: レベルアップ → 新規" in " ".join(newest.get_text().split())
+    assert "levelup →" not in history.text and "→ new" not in history.text
+
+
 def test_the_history_page_shows_a_line_break_added_to_a_description(
     django_app, admin_user, fy2021
 ):
