@@ -22,12 +22,13 @@ from __future__ import annotations
 import io
 import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from budgets.importing import pdf_content
+from budgets.importing import layout, pdf_content, totals
 from budgets.importing.headers import MERGED_DOWN, header_mapping
 from budgets.importing.pdf_geometry import squared, unseen
 from budgets.importing.problems import ImportRefused, Problem
@@ -45,6 +46,7 @@ TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 # are separate rows, as a title on the left and a date on the right would be.
 SEPARATE_GAP = 36
 _LATIN = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+")  # 3,826,938: a date or a file name has none
 _GARBAGE = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
@@ -55,19 +57,36 @@ class PdfRow:
     page: int
     top: float
     cells: list[str]
+    # a line under the page's table that no table row could be (a print date, a
+    # file name, a section's name): skipped, and said (``_is_furniture``)
+    furniture: bool = False
 
 
 def read_pdf(data: bytes) -> Source:
     """The PDF as a Source: its rows numbered through the file, each located by its
     page and its line on that page (counted from the page's top, title included)."""
     rows: list[SourceRow] = []
+    warnings: list[Problem] = []
     pages: dict[int, tuple[int, int]] = {}
     on_page: dict[int, int] = {}
-    for line, printed in enumerate(read_pdf_rows(data), start=1):
+    for printed in read_pdf_rows(data):
         on_page[printed.page] = on_page.get(printed.page, 0) + 1
+        if printed.furniture:
+            warnings.append(_furniture_warning(printed, on_page[printed.page]))
+            continue
+        line = len(rows) + 1
         pages[line] = (printed.page, on_page[printed.page])
         rows.append(SourceRow(line, printed.cells, page=printed.page))
-    return Source("pdf", None, rows, pages=pages)
+    return Source("pdf", None, rows, warnings=warnings, pages=pages)
+
+
+def _furniture_warning(printed: PdfRow, line: int) -> Problem:
+    return Problem(
+        _("表の下の「%(text)s」は表の一部ではないので、読まずに進みます。")
+        % {"text": printed.cells[0][:40]},
+        line,
+        page=printed.page,
+    )
 
 
 def read_pdf_rows(data: bytes) -> list[PdfRow]:
@@ -231,7 +250,10 @@ def _read_page(page, merged_down: set[int]) -> tuple[list[PdfRow], int | None]:
             % {"widths": "・".join(str(w) for w in sorted(widths))},
             number,
         )
-    rows += _text_rows(page, tables, number)
+    below = max((table.bbox[3] for table in tables), default=0.0)
+    for text_row in _text_rows(page, tables, number):
+        text_row.furniture = text_row.top >= below and _is_furniture(text_row.cells[0])
+        rows.append(text_row)
     rows.sort(key=lambda row: row.top)
     return rows, next(iter(widths), None)
 
@@ -343,6 +365,20 @@ def _text_rows(page, tables, number: int) -> list[PdfRow]:
                 PdfRow(number, group[0]["top"], [" ".join(w["text"] for w in group)])
             )
     return rows
+
+
+def _is_furniture(text: str) -> bool:
+    """Whether a line printed under the table can be no row of it: nothing the
+    table's reading knows (title, unit line, note, page number, theme) and nothing a
+    row of one cell could be (a project's No, an amount, a totals row). A print
+    date or a file name in the footer refused the whole PDF before (helper-16)."""
+    normalised = unicodedata.normalize("NFKC", text)
+    return (
+        layout.single_cell_line(text) is None
+        and not layout.THEME_ROW.match(normalised)
+        and not _AMOUNT.search(normalised)
+        and not totals.is_totals_row([text])
+    )
 
 
 def _lines(words: list[dict]) -> list[list[dict]]:

@@ -148,6 +148,37 @@ def test_an_amount_merged_down_over_two_projects_is_refused_not_counted_twice():
     assert not Project.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_print_date_under_the_table_is_skipped_and_said_not_a_refusal():
+    # helper-16: a footer 「令和3年2月10日 財政課」 refused the PDF: 列が足りません
+    report = import_table(pdf_bytes("footer_lines.pdf"), filename="r03.pdf")
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert_seed_facts()
+    assert [str(w) for w in report.warnings] == [
+        f"{page} ページ {line} 行目: 表の下の「令和3年2月10日 財政課」は表の一部では"
+        "ないので、読まずに進みます。"
+        for page, line in ((1, 31), (2, 16))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "skipped"),
+    [
+        ("令和3年2月10日 財政課", True),
+        ("財政課", True),
+        ("21 環境リサイクル支援部 環境課 26,000", False),  # a row that lost its lines
+        ("合計 14,511,093", False),
+        ("計", False),
+        ("※ 金額は千円未満を四捨五入しています", False),
+        ("- 3 -", False),
+        ("1,234", False),
+    ],
+)
+def test_only_a_line_no_row_could_be_is_skipped_under_the_table(text, skipped):
+    assert pdf_reader._is_furniture(text) is skipped
+
+
 # --- problems name the page ---------------------------------------------------
 
 
