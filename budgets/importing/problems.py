@@ -33,6 +33,14 @@ class Problem:
             return _("%(n)s行目") % {"n": self.line}
         return _("%(n)s行目（シートの行）") % {"n": self.line}
 
+    @property
+    def row(self) -> str:
+        """Its 行 cell in the admin's table of problems, under a heading that says
+        行: 「2 ページ 5 行目」 in a PDF, else the bare line or sheet row (「5」)."""
+        if self.page is not None:
+            return self.place
+        return "" if self.line is None else str(self.line)
+
     def __str__(self) -> str:
         where = [self.place] if self.place else []
         if self.column:
