@@ -70,6 +70,18 @@ def header_mapping(cells: Sequence[Any]) -> dict[int, str] | None:
     return None
 
 
+def merged_down_columns(cells: Sequence[Any]) -> set[int] | None:
+    """If ``cells`` are a header row, the indexes (from 0) of its MERGED_DOWN
+    columns; else None. Asked of every row of a PDF or a sheet with merges: a row
+    without 事業名 is no header, and is not mapped."""
+    if "事業名" not in "".join(cell for cell in cells if isinstance(cell, str)):
+        return None
+    mapping = header_mapping(cells)
+    if mapping is None:
+        return None
+    return {index for index, key in mapping.items() if key in MERGED_DOWN}
+
+
 def duplicate_columns(mapping: dict[int, str]) -> dict[str, list[int]]:
     """The keys a header names more than once -> their column indexes."""
     indexes: dict[str, list[int]] = {}

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from budgets.importing import layout, pdf_content, totals
-from budgets.importing.headers import MERGED_DOWN, header_mapping
+from budgets.importing.headers import merged_down_columns
 from budgets.importing.pdf_geometry import squared, unseen
 from budgets.importing.problems import ImportRefused, Problem
 from budgets.importing.sources import Source, SourceRow
@@ -321,9 +321,9 @@ def _table_rows(table, number: int, merged_down: set[int]) -> Iterator[PdfRow]:
         filled = [join_wrapped(cell) if cell is not None else "" for cell in cells]
         if len(filled) > 1 and all(cell is None for cell in cells[1:]):
             filled = [filled[0]]  # one merged cell across the table: a theme row
-        elif "事業名" in "".join(filled) and (mapping := header_mapping(filled)):
+        elif (columns := merged_down_columns(filled)) is not None:
             merged_down.clear()  # this header's columns hold from here on
-            merged_down.update(i for i, key in mapping.items() if key in MERGED_DOWN)
+            merged_down.update(columns)
         else:
             filled = _fill_down(table, row, cells, filled, merged_down)
         yield PdfRow(number, row.bbox[1], filled)

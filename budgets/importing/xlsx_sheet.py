@@ -24,7 +24,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from budgets import eras
-from budgets.importing.headers import MERGED_DOWN, header_mapping
+from budgets.importing.headers import merged_down_columns
 from budgets.importing.problems import ImportRefused, Problem
 
 # The widest table the importer knows (the backup) has 16 columns.
@@ -212,9 +212,10 @@ def read_rows(sheet) -> tuple[list[tuple[int, list[Any]]], ReadNotes]:
 
 
 def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> list:
-    """Give the value of each cell of a MERGED_DOWN column merged down over several
-    rows to the rows below its first; return the merges that gave one. Rows without
-    a value stay unread; no more cells are given in all than the sheet holds."""
+    """Give the value of each cell of a headers.MERGED_DOWN column merged down over
+    several rows to the rows below its first; return the merges that gave one. Rows
+    without a value stay unread; no more cells are given in all than the sheet
+    holds."""
     merges = parser.merged_cells.mergeCell if parser.merged_cells else []
     columns = _merged_down_columns(rows) if merges else set()
     by_line = dict(rows)
@@ -227,9 +228,9 @@ def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> 
         except (TypeError, ValueError):
             continue  # a malformed merge: the cells are read as they are
         first = by_line.get(top)
-        if bottom == top or left not in columns or first is None or len(first) < left:
+        if bottom == top or left not in columns or first is None:
             continue
-        if first[left - 1] is None:
+        if len(first) < left or first[left - 1] is None:
             continue
         below = lines[bisect_right(lines, top) : bisect_right(lines, bottom)]
         budget -= len(below) + 1
@@ -248,13 +249,10 @@ def _fill_merged_down(parser: WorkSheetParser, rows: list[tuple[int, list]]) -> 
 
 def _merged_down_columns(rows: list[tuple[int, list]]) -> set[int]:
     """The numbers (from 1) of the columns any header row of the sheet names as a
-    MERGED_DOWN column."""
+    headers.MERGED_DOWN column."""
     found: set[int] = set()
     for _line, cells in rows:
-        if not any(isinstance(cell, str) and "名" in cell for cell in cells):
-            continue  # a header names 事業名: other rows are not read as one
-        mapping = header_mapping(cells) or {}
-        found.update(i + 1 for i, key in mapping.items() if key in MERGED_DOWN)
+        found.update(i + 1 for i in merged_down_columns(cells) or ())
     return found
 
 
