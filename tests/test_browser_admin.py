@@ -419,6 +419,42 @@ def test_6_a_clerk_imports_text_csv_and_xlsx_and_a_bad_table_writes_nothing(
     context.close()
 
 
+def test_6_a_clerk_is_warned_of_a_renumbered_table_and_leaves_it_unimported(
+    browser, live_server, staff, fy2021, seed_text
+):
+    from tests.test_uploads import with_a_row_inserted_at
+
+    staff("clerk")
+    stored = dict(Project.objects.values_list("no", "name"))
+    context = japanese_context(browser)
+    page = log_in(context, live_server, "clerk")
+
+    # a row inserted as No 5 moves every later project one No down
+    upload(
+        page,
+        live_server,
+        "r03-inserted.txt",
+        with_a_row_inserted_at(seed_text, 5).encode(),
+    )
+    warning = page.locator(".import-renumbered")
+    assert warning.is_visible()
+    assert "この表の 27 件の事業名が、登録済みの別の No の事業名です" in (
+        warning.inner_text()
+    )
+    listed = warning.get_by_role("listitem")
+    assert listed.count() == 10  # the first ten of 27
+    assert listed.first.inner_text() == f"No 6「{stored[5]}」（登録済みは No 5）"
+    # it warns, it does not refuse: the clerk may mean it
+    assert page.get_by_role("button", name="インポート実行").is_visible()
+    screenshot(page, "admin-6-renumbered")
+
+    # the clerk goes back to fix the file instead; nothing was written
+    follow(page.get_by_role("link", name="ホーム"))
+    assert dict(Project.objects.values_list("no", "name")) == stored
+    assert ImportEvent.objects.count() == 1
+    context.close()
+
+
 # --- 7. Publish and unpublish --------------------------------------------------
 
 
