@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import translation
 
@@ -167,3 +167,40 @@ def test_a_category_reads_as_django_s_own_display_reads_it(language, category):
     with translation.override("en"):
         if category == "levelup":
             assert project.get_category_display() == "Level-up"
+
+
+def single_column_indexes(model) -> set[str]:
+    """The columns of ``model``'s table that have an index of their own."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        columns[0]
+        for info in found.values()
+        if info["index"] and len(columns := info["columns"]) == 1
+    }
+
+
+def test_every_import_writes_only_the_indexes_that_reads_use():
+    # a year's projects are found by the unique (fiscal_year, no): no second index
+    project = single_column_indexes(Project)
+    assert "fiscal_year_id" not in project
+    assert {"section_id", "theme_id", "lineage_id", "category"} <= project
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, Project._meta.db_table
+        )
+    assert constraints["project_no_unique_per_year"]["columns"] == [
+        "fiscal_year_id",
+        "no",
+    ]
+    # the history is read by its project and by its import, never by its copies
+    # of the project's keys
+    history = single_column_indexes(Project.history.model)
+    assert {"id", "import_event_id"} <= history
+    assert not history & {
+        "fiscal_year_id",
+        "theme_id",
+        "section_id",
+        "lineage_id",
+        "source_event_id",
+    }

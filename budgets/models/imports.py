@@ -98,8 +98,17 @@ class ImportedHistory(models.Model):
         abstract = True
 
 
+# The history is read by its project's id and by its import (``ImportedHistory``),
+# never by these copied keys: an index of each only slowed every import's writes.
+UNINDEXED_IN_HISTORY = ["fiscal_year", "theme", "section", "lineage", "source_event"]
+
+
 def history_records() -> HistoricalRecords:
-    return HistoricalRecords(bases=[ImportedHistory], excluded_fields=["search_text"])
+    return HistoricalRecords(
+        bases=[ImportedHistory],
+        excluded_fields=["search_text"],
+        no_db_index=UNINDEXED_IN_HISTORY,
+    )
 
 
 class Upload(models.Model):

@@ -209,6 +209,9 @@ class Project(Versioned):
         on_delete=models.PROTECT,
         related_name="projects",
         verbose_name=_("年度"),
+        # the unique index (fiscal_year, no) of project_no_unique_per_year finds a
+        # year's projects; a second index of the year alone only slowed every write
+        db_index=False,
     )
     theme = models.ForeignKey(
         Theme,
