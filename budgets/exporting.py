@@ -1,8 +1,9 @@
 """The project's CSV: the open-data format that export and import both use.
 
 UTF-8 with a BOM (so Excel opens it), a header row, one row per project ordered by
-year and No; 年度 is the Western year, amounts are plain integers in 千円, an empty cell
-is NULL ("not applicable"). Text cells that a spreadsheet would run as a formula are
+year and No, or a year at a time in the queryset's order (``budgets.year_by_year``);
+年度 is the Western year, amounts are plain integers in 千円, an empty cell is NULL
+("not applicable"). Text cells that a spreadsheet would run as a formula are
 neutralised with a leading apostrophe; the importer removes it again, so a round trip
 keeps every value.
 """
@@ -57,7 +58,7 @@ def restore_neutralised(text: str) -> str:
 def project_rows(
     queryset: QuerySet[Project], *, backup: bool = False
 ) -> Iterator[list[str | int]]:
-    """Yield one CSV row (without header) per project, ordered by year and No."""
+    """Yield one CSV row (without header) per project, in ``year_by_year``'s order."""
     shown = columns.BACKUP if backup else columns.OPEN_DATA
     cell_rules = [_cell_rule(column) for column in shown]
     width = len(shown)

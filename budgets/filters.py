@@ -162,6 +162,18 @@ class ProjectFilter(django_filters.FilterSet):
             if name not in ("year", "sort", "q")
         )
 
+    def sorted_apart_from_years(self) -> bool:
+        """Whether the list is sorted otherwise than by year over every year, which
+        a download gives a year at a time (``budgets.year_by_year``)."""
+        if not self.is_bound or not self.is_valid():
+            return False
+        sort = self.form.cleaned_data.get("sort") or []
+        return (
+            bool(sort)
+            and sort[0].lstrip("-") != "year"
+            and not (self.form.cleaned_data.get("year"))
+        )
+
     def filter_keyword(self, queryset, name, value):
         return queryset.search(value)
 

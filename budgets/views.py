@@ -143,6 +143,7 @@ class ProjectListView(
             1 for name in self.filterset.form.fields if self.request.GET.get(name)
         )
         context["totals"] = self.totals
+        context["download_by_year"] = self.filterset.sorted_apart_from_years()
         return context
 
     def get_paginator(self, queryset, per_page, **kwargs):

@@ -1,19 +1,26 @@
 """The downloads' rows, read year by year so that the first leaves without a sort.
 
-``values(queryset, *fields)`` yields exactly what
+``values(queryset, *fields)`` yields the rows of ``queryset`` in the queryset's own
+order (the list's, for a download of the list), read in chunks as one query per
+fiscal year, where one query over every year would sort every matching row before
+the first left. Grouped by year, each year whole:
 
-    queryset.order_by("fiscal_year__year", "no").values_list(*fields)
+- the years come the way the ordering's first year term says (the list's default
+  and its 「年度（降順）」 sort: the newest first), else the oldest first;
+- within a year the rows come in the ordering's other terms, then by No. A list
+  sorted by year, or not sorted, is given back as it is shown; a list of several
+  years sorted otherwise (by 予算額, say) comes a year at a time, each year sorted
+  so, as one year's list shows it. A queryset with no explicit ordering comes by
+  year (the oldest first), then No, as the open data files are.
 
-yields (the CSV's and the JSON's order: year, then No; any other ordering of the
-queryset is replaced, as it was), read in chunks, but as one query per fiscal year,
-the oldest first, each ordered by No alone. Within one year the unique index
-(fiscal_year, no) gives that order as it is read, so the first rows come at once.
-One query over every year made SQLite sort all the matching rows in a temporary
-B-tree before the first came out (``EXPLAIN QUERY PLAN``: ``USE TEMP B-TREE FOR ORDER
-BY``). ``benchmarks/downloads.py`` serves each download both ways: at 1,000,000
-projects the CSVs and the JSON sent their first byte after 1.3-2.7 s in one query,
-0.02-0.10 s year by year, in totals 0.76-1.13 of one query's (two runs,
-benchmarks/README.md).
+Within one year ordered by No, the unique index (fiscal_year, no) gives that order
+as it is read, so the first rows come at once; ordered otherwise, the database
+sorts that year's rows alone, a 20th of a million-row table. One query over every
+year made SQLite sort all the matching rows in a temporary B-tree before the first
+came out (``EXPLAIN QUERY PLAN``: ``USE TEMP B-TREE FOR ORDER BY``).
+``benchmarks/downloads.py`` serves each download both ways: at 1,000,000 projects
+the CSVs and the JSON sent their first byte after 1.3-2.7 s in one query, 0.02-0.10
+s year by year, in totals 0.76-1.13 of one query's (two runs, benchmarks/README.md).
 
 The years are listed first, in one query, and only those with a matching project
 (an ``EXISTS`` per year, which stops at the first): a filter on one year costs one
@@ -34,26 +41,55 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OrderBy, OuterRef, QuerySet
 
 from budgets.models import FiscalYear, Project
 
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
+YEAR_TERMS = frozenset({"fiscal_year", "fiscal_year__year", "fiscal_year_id"})
 
 
 def values(queryset: QuerySet[Project], *fields: str) -> Iterator[tuple]:
-    """Yield ``fields`` of each project of ``queryset``, ordered by year and No."""
+    """Yield ``fields`` of each project of ``queryset``, a year at a time, in the
+    queryset's order within each year (see the module's docstring)."""
     if queryset.query.is_empty():
         return
+    newest_first, within_year = split_ordering(queryset.query.order_by)
     years = (
         FiscalYear.objects.filter(Exists(queryset.filter(fiscal_year=OuterRef("pk"))))
-        .order_by("year")
+        .order_by("-year" if newest_first else "year")
         .values_list("pk", flat=True)
     )
     for year in years:
         yield from (
             queryset.filter(fiscal_year=year)
-            .order_by("no")
+            .order_by(*within_year)
             .values_list(*fields)
             .iterator(chunk_size=CHUNK_SIZE)
         )
+
+
+def split_ordering(ordering) -> tuple[bool, list]:
+    """Whether an ordering puts the newest year first, and its terms within a year
+    (No last). Terms are names (``"-budgeted"``) or expressions (``F("x").desc()``)."""
+    newest_first = None
+    within_year = []
+    for term in ordering:
+        name, descending = _named(term)
+        if name in YEAR_TERMS:
+            if newest_first is None:
+                newest_first = descending
+        else:
+            within_year.append(term)
+    if not within_year or _named(within_year[-1])[0] != "no":
+        within_year.append("no")
+    return bool(newest_first), within_year
+
+
+def _named(term) -> tuple[str | None, bool]:
+    """The field an ordering term sorts by, and whether it goes down."""
+    if isinstance(term, str):
+        return term.lstrip("-"), term.startswith("-")
+    if isinstance(term, OrderBy) and isinstance(term.expression, F):
+        return term.expression.name, term.descending
+    return None, False

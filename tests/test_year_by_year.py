@@ -1,8 +1,11 @@
-"""The downloads read a year at a time (budgets.year_by_year): the same rows, in the
-same order, as the one ordered query they replace, so the same bytes.
+"""The downloads read a year at a time (budgets.year_by_year): the rows of the list
+the reader sees, in its order, grouped by year where it is sorted otherwise, so the
+bytes of one query in that order.
 
-The projects are written in an order that is neither year nor No, so a reading in
-the table's own order, or years the wrong way round, gives other bytes.
+The projects are written in an order that is neither year nor No, and within a year
+the 予算額 and the names sort otherwise than the No, so a reading in the table's own
+order, by No where the list is sorted, or years the wrong way round, gives other
+bytes.
 """
 
 import csv
@@ -32,6 +35,18 @@ def one_ordered_query(queryset, *fields):
     )
 
 
+def grouped_by_year(newest_first: bool):
+    """The rows of one query in the queryset's own order, then put in year order by
+    a stable sort: each year's rows keep the order they had among themselves."""
+
+    def values(queryset, *fields):
+        rows = list(queryset.values_list("fiscal_year__year", *fields))
+        rows.sort(key=lambda row: row[0], reverse=newest_first)
+        return iter([row[1:] for row in rows])
+
+    return values
+
+
 @pytest.fixture
 def years():
     """Four years (one a draft) of five projects each, in two departments, the GIGA
@@ -57,7 +72,7 @@ def years():
                 if no == 4
                 else "（仮称）を整備します。",
                 requested=10_000 - no,
-                budgeted=10_000 - no + year,
+                budgeted=10_000 + (no * 7 % 5) * 3 + year,
             )
     return sections
 
@@ -86,8 +101,10 @@ def test_the_rows_are_those_of_one_ordered_query(years, queryset):
 
     rows = list(year_by_year.values(queryset(), *fields))
 
-    assert rows == list(one_ordered_query(queryset(), *fields))
-    assert rows == sorted(rows)  # year, then No
+    assert rows == list(grouped_by_year(newest_first=False)(queryset(), *fields))
+    if not queryset().query.order_by:  # no order of its own: by year, then No
+        assert rows == list(one_ordered_query(queryset(), *fields))
+        assert rows == sorted(rows)
     assert len({row[:2] for row in rows}) == len(rows) > 0
 
 
@@ -120,15 +137,17 @@ LIST_PARAMS = [
     {"q": "giga"},
     {"category": "levelup", "encoding": "cp932"},
     {"year": "2021"},
-    {"budgeted_min": "12017", "budgeted_max": "12020"},
+    {"budgeted_min": "12022", "budgeted_max": "12030"},
     {"department": "DEPARTMENT"},
     {"sort": "-budgeted"},
     {"sort": "name", "q": "区民"},
+    {"sort": "-year"},
+    {"sort": "budgeted", "year": "2021", "encoding": "cp932"},
 ]
 
 
 @pytest.mark.parametrize("params", LIST_PARAMS)
-def test_the_list_csv_is_the_bytes_of_one_ordered_query(
+def test_the_list_csv_is_the_bytes_of_the_lists_query_a_year_at_a_time(
     client, years, monkeypatch, params
 ):
     if params.get("department"):
@@ -136,7 +155,9 @@ def test_the_list_csv_is_the_bytes_of_one_ordered_query(
     body = downloaded(client, "/projects.csv", params)
 
     queryset = client.get("/projects/", params).context["filter"].qs
-    monkeypatch.setattr(year_by_year, "values", one_ordered_query)
+    # the list comes newest first unless sorted: by 年度 (up) or otherwise
+    newest_first = params.get("sort") in (None, "-year")
+    monkeypatch.setattr(year_by_year, "values", grouped_by_year(newest_first))
     chunks = cp932_chunks if params.get("encoding") else csv_chunks
     expected = b"".join(
         chunk.encode() if isinstance(chunk, str) else chunk
@@ -165,20 +186,83 @@ def test_the_data_files_made_in_the_request_are_the_bytes_of_one_ordered_query(
     assert body == expected
 
 
-@pytest.mark.parametrize("sort", ["-budgeted", "name", "-year", "-no"])
-def test_a_download_sorted_on_the_list_keeps_the_order_of_year_and_no(
+def csv_keys(body: bytes) -> list[tuple[int, int]]:
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
+    return [(int(row[0]), int(row[3])) for row in rows]  # 年度, No
+
+
+def list_keys(client, params) -> list[tuple[int, int]]:
+    shown = client.get("/projects/", params).context["object_list"]
+    return [(project.fiscal_year.year, project.no) for project in shown]
+
+
+SORTS = [
+    *("-budgeted", "budgeted", "name", "-name", "requested", "-no", "-year", "year"),
+    *("budgeted_levelup", "-budgeted_levelup"),  # "-" (new projects) last either way
+]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_download_of_one_year_comes_in_the_order_of_its_sorted_list(
     client, years, sort
 ):
-    """The CSV's order is its own (year, then No), whatever the list's sort: so the
-    list's sort never stops the reading a year at a time."""
-    sorted_list = client.get("/projects/", {"sort": sort})
-    body = downloaded(client, "/projects.csv", {"sort": sort})
+    params = {"year": "2021", "sort": sort}
 
-    first_on_the_list = sorted_list.context["object_list"][0]
-    assert (first_on_the_list.fiscal_year.year, first_on_the_list.no) != (2019, 1)
-    assert body == downloaded(client, "/projects.csv")
-    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
-    keys = [(int(row[0]), int(row[3])) for row in rows]  # 年度, No
-    assert keys == sorted(keys) and keys[0] == (2019, 1)
-    assert FiscalYear.objects.get(year=2020).projects.exists()  # the draft, not sent
-    assert not any(key[0] == 2020 for key in keys)
+    keys = csv_keys(downloaded(client, "/projects.csv", params))
+
+    assert keys == list_keys(client, params)  # five projects on the list's one page
+    if sort.lstrip("-") != "year":
+        assert keys != sorted(keys)  # not by No
+
+
+@pytest.mark.parametrize("sort", [None, "-year", "year"])
+def test_a_download_of_every_year_by_year_comes_as_the_list_shows_it(
+    client, years, sort
+):
+    params = {"sort": sort} if sort else {}
+
+    keys = csv_keys(downloaded(client, "/projects.csv", params))
+
+    assert keys == list_keys(client, params)  # 15 published projects on one page
+    assert keys[0][0] == (2019 if sort == "year" else 2022)
+    assert not any(key[0] == 2020 for key in keys)  # the draft, not sent
+    assert FiscalYear.objects.get(year=2020).projects.exists()
+
+
+@pytest.mark.parametrize("sort", ["-budgeted", "name", "requested", "-no"])
+def test_a_download_of_every_year_sorted_otherwise_comes_a_year_at_a_time(
+    client, years, sort
+):
+    """Sorted across years, the first row would wait for every row to be sorted;
+    a year at a time, each year's rows come as that year's list shows them."""
+    keys = csv_keys(downloaded(client, "/projects.csv", {"sort": sort}))
+
+    assert [key[0] for key in keys] == [2019] * 5 + [2021] * 5 + [2022] * 5
+    for year in (2019, 2021, 2022):
+        one_year = list_keys(client, {"year": str(year), "sort": sort})
+        assert [key for key in keys if key[0] == year] == one_year
+
+
+NOTE = "ファイルは年度ごと（古い年度から）に、その中をこの並べ替えで並べます。"
+
+
+@pytest.mark.parametrize(
+    "params, noted",
+    [
+        ({"sort": "-budgeted"}, True),
+        ({"sort": "name", "q": "区民"}, True),
+        ({"sort": "-budgeted", "year": "2021"}, False),  # one year: as the list
+        ({"sort": "-year"}, False),
+        ({}, False),
+        ({"sort": "予算額"}, False),  # refused: the list shows the error
+    ],
+)
+def test_the_list_says_when_its_files_come_a_year_at_a_time(
+    client, years, params, noted
+):
+    page = client.get("/projects/", params).content.decode()
+
+    assert (NOTE in page) is noted
+    if noted:  # beside the links it speaks of
+        line = page[page.index('class="downloads-line"') :]
+        assert line.index(NOTE) < line.index("</p>")
