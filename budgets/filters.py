@@ -167,12 +167,9 @@ class ProjectFilter(django_filters.FilterSet):
         a download gives a year at a time (``budgets.year_by_year``)."""
         if not self.is_bound or not self.is_valid():
             return False
-        sort = self.form.cleaned_data.get("sort") or []
-        return (
-            bool(sort)
-            and sort[0].lstrip("-") != "year"
-            and not (self.form.cleaned_data.get("year"))
-        )
+        cleaned = self.form.cleaned_data
+        sort = cleaned.get("sort") or []
+        return bool(sort) and sort[0].lstrip("-") != "year" and not cleaned.get("year")
 
     def filter_keyword(self, queryset, name, value):
         return queryset.search(value)
