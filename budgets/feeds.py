@@ -14,11 +14,16 @@ records already have:
   made while the year was a draft are not corrections, and a save that changed
   nothing is none either (the admin does not save it). Limit: a deleted project
   leaves no entry.
+
+A correction names what its change changed, from the project's last two history
+records (one query for every entry): an amount, a name or a category with its value
+before and after, the other fields by name alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,14 +33,18 @@ from django.http import HttpRequest
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from budgets import amounts
-from budgets.models import FiscalYear, Project
+from budgets.models import AMOUNT_FIELDS, FiscalYear, Project
 
 ENTRIES = 50
 # save() stamps created_at and updated_at one after the other: not a correction.
 SAVE_TIME = timedelta(seconds=1)
+# What a correction names, in the project page's order; these with their values.
+CORRECTED_FIELDS = ("name", "section", "theme", "category", "description")
+CORRECTED_FIELDS += AMOUNT_FIELDS
+VALUES_SHOWN = {"name", "category", *AMOUNT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,11 @@ def feed_entries(
     entries = [
         _published(fy, absolute) for fy in FiscalYear.objects.published().with_totals()
     ]
+    corrected = list(corrected_projects().order_by("-updated_at")[:limit])
+    changed = last_changes(corrected)
     entries += [
-        _correction(project, absolute)
-        for project in corrected_projects().order_by("-updated_at")[:limit]
+        _correction(project, changed.get(project.pk, []), absolute)
+        for project in corrected
     ]
     entries.sort(key=lambda entry: entry.updated, reverse=True)
     return entries[:limit]
@@ -96,18 +107,55 @@ def _published(fiscal_year: FiscalYear, absolute) -> Entry:
     )
 
 
-def _correction(project: Project, absolute) -> Entry:
+def last_changes(projects: Iterable[Project]) -> dict[int, list[str]]:
+    """What each project's latest change changed, as a reader reads it: 「予算額
+    （千円） 3,191,866 → 3,200,000」, 「事業内容」; nothing for a project that has
+    one record only."""
+    records = defaultdict(list)  # a project's id: its last two records, newest first
+    history = Project.history.filter(id__in=[project.pk for project in projects])
+    for record in history.order_by("id", "-history_date", "-history_id"):
+        if len(records[record.id]) < 2:
+            records[record.id].append(record)
+    return {pk: _changed(*pair) for pk, pair in records.items() if len(pair) == 2}
+
+
+def _changed(latest, previous) -> list[str]:
+    delta = latest.diff_against(previous, included_fields=CORRECTED_FIELDS)
+    changes = {change.field: change for change in delta.changes}
+    return [
+        _change_text(field, changes[field].old, changes[field].new)
+        for field in CORRECTED_FIELDS
+        if field in changes
+    ]
+
+
+def _change_text(field: str, old, new) -> str:
+    label = str(Project._meta.get_field(field).verbose_name)
+    if field not in VALUES_SHOWN:
+        return label
+    if field in AMOUNT_FIELDS:
+        old, new = amounts.format_thousands(old), amounts.format_thousands(new)
+    else:
+        old, new = Project.value_label(field, old), Project.value_label(field, new)
+    return f"{label} {old} → {new}"
+
+
+def _correction(project: Project, changed: list[str], absolute) -> Entry:
     link = project.get_absolute_url()
+    current = _("現在の値：要求額 %(requested)s 千円、予算額 %(budgeted)s 千円。") % {
+        "requested": amounts.format_thousands(project.requested),
+        "budgeted": amounts.format_thousands(project.budgeted),
+    }
+    if changed:
+        separator = pgettext("between the items of a list", "、")
+        said = _("公開後に訂正しました：%(changes)s。") % {
+            "changes": separator.join(changed)
+        }
+    else:
+        said = _("公開後に内容が更新されました。")
     return Entry(
         title=_("訂正：%(project)s") % {"project": project},
-        description=_(
-            "公開後に内容が更新されました。現在の値：要求額 %(requested)s 千円、"
-            "予算額 %(budgeted)s 千円。"
-        )
-        % {
-            "requested": amounts.format_thousands(project.requested),
-            "budgeted": amounts.format_thousands(project.budgeted),
-        },
+        description=said + current,
         link=link,
         updated=project.updated_at,
         guid=absolute(link) + "#updated-" + project.updated_at.isoformat(),

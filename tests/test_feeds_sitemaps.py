@@ -178,6 +178,78 @@ def test_a_project_changed_after_publication_is_a_correction(client, fy2021):
     assert len(entries) == 2
 
 
+def test_a_correction_says_what_it_changed_from_what_to_what(client, fy2021):
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    before = project.budgeted
+    project.budgeted = 3_000_000
+    project.description += "（対象を拡大）"
+    project.save()
+    later(project, minutes=5)
+
+    summary = feed_entries(client)[0]["summary"]
+
+    assert summary.startswith(
+        f"公開後に訂正しました：事業内容、予算額（千円） {before:,} → 3,000,000。"
+    )
+    assert summary.endswith("予算額 3,000,000 千円。")  # the current values, still
+
+
+def test_a_corrected_category_and_name_read_as_the_page_reads_them(client, fy2021):
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    assert project.category == Project.Category.LEVELUP
+    project.name = "融資あっせん事業"
+    project.category = Project.Category.NEW
+    project.requested_levelup = project.budgeted_levelup = None
+    project.save()
+    later(project, minutes=5)
+
+    summary = feed_entries(client)[0]["summary"]
+
+    assert "事業名 融資事業 → 融資あっせん事業" in summary
+    assert "二次経費区分 レベルアップ → 新規" in summary
+    assert "予算額のうちレベルアップ（千円） " in summary and " → -" in summary
+    assert "levelup" not in summary
+
+
+def test_an_english_reader_reads_the_correction_in_english(client, fy2021):
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    before = project.budgeted
+    project.budgeted += 1
+    project.save()
+    later(project, minutes=5)
+    client.cookies["django_language"] = "en"
+
+    summary = feed_entries(client)[0]["summary"]
+
+    assert summary.startswith(
+        "Corrected after publication: Budgeted amount (¥1,000) "
+        f"{before:,} → {before + 1:,}. Current values:"
+    )
+
+
+def test_the_corrections_take_one_query_for_what_they_changed(client, fy2021, settings):
+    settings.PAGE_CACHE_VERSION_SECONDS = 0  # the data version read every time
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/feeds/updates.atom").status_code == 200
+        return len(captured)
+
+    def correct(no: int) -> None:
+        project = Project.objects.get(fiscal_year=fy2021, no=no)
+        project.budgeted += 1
+        project.save()
+        later(project, minutes=5)
+
+    correct(1)
+    one = count_queries()
+    for no in (2, 3, 4):
+        correct(no)
+
+    assert count_queries() == one
+    assert sum("→" in entry["summary"] for entry in feed_entries(client)) == 4
+
+
 def test_each_correction_is_its_own_entry(client, fy2021):
     project = Project.objects.get(fiscal_year=fy2021, no=1)
     later(project, minutes=5)
