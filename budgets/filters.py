@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from budgets import year_by_year
 from budgets.amounts import AMOUNT_MAX
 from budgets.menus_once import KeptChoiceField, KeptChoiceFilter
 from budgets.models import (
@@ -167,9 +168,9 @@ class ProjectFilter(django_filters.FilterSet):
         a download gives a year at a time (``budgets.year_by_year``)."""
         if not self.is_bound or not self.is_valid():
             return False
-        cleaned = self.form.cleaned_data
-        sort = cleaned.get("sort") or []
-        return bool(sort) and sort[0].lstrip("-") != "year" and not cleaned.get("year")
+        if self.form.cleaned_data.get("year"):
+            return False
+        return year_by_year.regroups(self.qs.query.order_by)
 
     def filter_keyword(self, queryset, name, value):
         return queryset.search(value)

@@ -5,8 +5,9 @@ order (the list's, for a download of the list), read in chunks as one query per
 fiscal year, where one query over every year would sort every matching row before
 the first left. Grouped by year, each year whole:
 
-- the years come the way the ordering's first year term says (the list's default
-  and its 「年度（降順）」 sort: the newest first), else the oldest first;
+- an ordering led by the year keeps its direction (the list's default and its
+  「年度（降順）」 sort: the newest first); any other comes a year at a time, the
+  oldest first (``regroups``);
 - within a year the rows come in the ordering's other terms, then by No. A list
   sorted by year, or not sorted, is given back as it is shown; a list of several
   years sorted otherwise (by 予算額, say) comes a year at a time, each year sorted
@@ -70,20 +71,26 @@ def values(queryset: QuerySet[Project], *fields: str) -> Iterator[tuple]:
 
 
 def split_ordering(ordering) -> tuple[bool, list]:
-    """Whether an ordering puts the newest year first, and its terms within a year
-    (No last). Terms are names (``"-budgeted"``) or expressions (``F("x").desc()``)."""
-    newest_first = None
-    within_year = []
-    for term in ordering:
-        name, descending = _named(term)
-        if name in YEAR_TERMS:
-            if newest_first is None:
-                newest_first = descending
-        else:
+    """Whether an ordering's years come newest first, and its terms within a year
+    (No among them). An ordering led by a year term keeps that term's direction; any
+    other is given a year at a time, the oldest first (``regroups``). Terms are names
+    (``"-budgeted"``) or expressions (``F("x").desc(nulls_last=True)``)."""
+    named = [(term, *_named(term)) for term in ordering]
+    newest_first = not regroups(ordering) and bool(named) and named[0][2]
+    within_year, seen = [], set(YEAR_TERMS)
+    for term, name, _down in named:
+        if name not in seen:  # a field sorted twice sorts by its first term
             within_year.append(term)
-    if not within_year or _named(within_year[-1])[0] != "no":
+            seen.add(name)
+    if "no" not in seen:
         within_year.append("no")
-    return bool(newest_first), within_year
+    return newest_first, within_year
+
+
+def regroups(ordering) -> bool:
+    """Whether an ordering sorts by something before the year, so that a download,
+    read a year at a time, gives it grouped by year instead."""
+    return bool(ordering) and _named(ordering[0])[0] not in YEAR_TERMS
 
 
 def _named(term) -> tuple[str | None, bool]:

@@ -247,6 +247,26 @@ NOTE = "ファイルは年度ごと（古い年度から）に、その中をこ
 
 
 @pytest.mark.parametrize(
+    "sort, noted", [("budgeted,-year", True), ("no,-year", True), ("-year,name", False)]
+)
+def test_a_sort_of_two_keys_a_link_may_carry_is_told_and_given_as_told(
+    client, years, sort, noted
+):
+    # helper-19: "budgeted,-year" was noted as the oldest year first and sent the
+    # newest first
+    listed = list_keys(client, {"sort": sort})  # 15 projects on one page
+    page = client.get("/projects/", {"sort": sort}).content.decode()
+    keys = csv_keys(downloaded(client, "/projects.csv", {"sort": sort}))
+
+    assert (NOTE in page) is noted
+    if noted:
+        assert [key[0] for key in keys] == [2019] * 5 + [2021] * 5 + [2022] * 5
+    else:
+        assert keys == listed
+        assert keys[0][0] == 2022
+
+
+@pytest.mark.parametrize(
     "params, noted",
     [
         ({"sort": "-budgeted"}, True),
