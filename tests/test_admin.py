@@ -155,6 +155,23 @@ def test_export_from_the_admin_is_the_open_data_csv(admin_client, fy2021, client
     assert response.content == public
 
 
+def test_the_admins_export_of_two_years_comes_as_its_list_shows_them(
+    admin_client, fy2021, client, seed_text
+):
+    # helper-19: the export now follows the change list's order, as the public
+    # list's CSV follows the public list's
+    fy2022 = seed_text.replace("令和3年度", "令和4年度").encode()
+    assert import_table(fy2022, filename="r04.txt", publish=True).ok
+
+    exported = admin_client.post(
+        "/admin/budgets/project/export/", {"format": "0", "resource": "0"}
+    ).content
+
+    years = [line.split(b",", 1)[0] for line in exported.splitlines()[1:]]
+    assert years == [b"2022"] * 32 + [b"2021"] * 32  # the newest first, as listed
+    assert exported == b"".join(client.get("/projects.csv").streaming_content)
+
+
 @pytest.mark.parametrize("description", ["-", "=SUM(A1)", "'quoted", "'=1+1"])
 def test_the_admins_xlsx_export_imports_back_unchanged(
     admin_client, fy2021, description
