@@ -15,9 +15,13 @@ records already have:
   nothing is none either (the admin does not save it). Limit: a deleted project
   leaves no entry.
 
-A correction names what its change changed, from the project's last two history
-records (one query for every entry): an amount, a name or a category with its value
-before and after, the other fields by name alone.
+A correction names what differs from what was published (one query of the history
+for every entry): the project's newest history record against its last record from
+before its year's ``published_at`` (or, for a project added later, its first). An
+amount, a name or a category is given as published and as now, the other fields by
+name alone. Against the record before the newest instead, two saves in a row showed
+only the second's change, a change undone read as a correction, and a lineage
+derived again after a save (``lineages``) hid the save's change (helper-19).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -75,7 +80,7 @@ def feed_entries(
         _published(fy, absolute) for fy in FiscalYear.objects.published().with_totals()
     ]
     corrected = list(corrected_projects().order_by("-updated_at")[:limit])
-    changed = last_changes(corrected)
+    changed = changes_since_publication(corrected)
     entries += [
         _correction(project, changed.get(project.pk, []), absolute)
         for project in corrected
@@ -107,16 +112,24 @@ def _published(fiscal_year: FiscalYear, absolute) -> Entry:
     )
 
 
-def last_changes(projects: Iterable[Project]) -> dict[int, list[str]]:
-    """What each project's latest change changed, as a reader reads it: 「予算額
-    （千円） 3,191,866 → 3,200,000」, 「事業内容」; nothing for a project that has
-    one record only."""
-    records = defaultdict(list)  # a project's id: its last two records, newest first
-    history = Project.history.filter(id__in=[project.pk for project in projects])
+def changes_since_publication(projects: Iterable[Project]) -> dict[int, list[str]]:
+    """What differs in each project from what its year published, as a reader
+    reads it: 「予算額（千円） 3,191,866 → 3,200,000」, 「事業内容」."""
+    published = {project.pk: project.fiscal_year.published_at for project in projects}
+    records = defaultdict(list)  # a project's id: its records, the newest first
+    history = Project.history.filter(id__in=published)
     for record in history.order_by("id", "-history_date", "-history_id"):
-        if len(records[record.id]) < 2:
-            records[record.id].append(record)
-    return {pk: _changed(*pair) for pk, pair in records.items() if len(pair) == 2}
+        records[record.id].append(record)
+    return {
+        pk: _changed(found[0], _as_published(found, published[pk]))
+        for pk, found in records.items()
+    }
+
+
+def _as_published(records: list, published_at: datetime):
+    """The last record from before the year was published; for a project added
+    after, its first."""
+    return next((r for r in records if r.history_date <= published_at), records[-1])
 
 
 def _changed(latest, previous) -> list[str]:
@@ -147,12 +160,12 @@ def _correction(project: Project, changed: list[str], absolute) -> Entry:
         "budgeted": amounts.format_thousands(project.budgeted),
     }
     if changed:
-        separator = pgettext("between the items of a list", "、")
-        said = _("公開後に訂正しました：%(changes)s。") % {
+        separator = pgettext("between the changes of a correction", "、")
+        said = _("公開時から訂正しました：%(changes)s。") % {
             "changes": separator.join(changed)
         }
     else:
-        said = _("公開後に内容が更新されました。")
+        said = _("公開後に更新されました。いまの内容は公開時と同じです。")
     return Entry(
         title=_("訂正：%(project)s") % {"project": project},
         description=said + current,
@@ -179,7 +192,8 @@ class UpdatesFeed(Feed):
         return item.title
 
     def item_description(self, item: Entry) -> str:
-        return item.description
+        # Atom's summary is HTML (type="html"): a name's "<" and "&" are text
+        return escape(item.description)
 
     def item_link(self, item: Entry) -> str:
         return item.link

@@ -189,7 +189,7 @@ def test_a_correction_says_what_it_changed_from_what_to_what(client, fy2021):
     summary = feed_entries(client)[0]["summary"]
 
     assert summary.startswith(
-        f"公開後に訂正しました：事業内容、予算額（千円） {before:,} → 3,000,000。"
+        f"公開時から訂正しました：事業内容、予算額（千円） {before:,} → 3,000,000。"
     )
     assert summary.endswith("予算額 3,000,000 千円。")  # the current values, still
 
@@ -222,8 +222,81 @@ def test_an_english_reader_reads_the_correction_in_english(client, fy2021):
     summary = feed_entries(client)[0]["summary"]
 
     assert summary.startswith(
-        "Corrected after publication: Budgeted amount (¥1,000) "
+        "Corrected since publication: Budgeted amount (¥1,000) "
         f"{before:,} → {before + 1:,}. Current values:"
+    )
+
+
+def test_two_saves_in_a_row_are_told_against_what_was_published(client, fy2021):
+    # helper-19: against the record before the newest, the feed told only the
+    # second save's change and hid the new budget
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    before = project.budgeted
+    project.budgeted = 3_000_000
+    project.save()
+    project.description += "（対象を拡大）"
+    project.save()
+    later(project, minutes=5)
+
+    summary = feed_entries(client)[0]["summary"]
+
+    assert f"事業内容、予算額（千円） {before:,} → 3,000,000。" in summary
+
+
+def test_a_change_undone_is_no_correction_of_what_was_published(client, fy2021):
+    # helper-19: 139,143 → 140,000 → 139,143 read as "140,000 → 139,143", a figure
+    # never published
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    published = project.budgeted
+    project.budgeted = published + 857
+    project.save()
+    project.budgeted = published
+    project.save()
+    later(project, minutes=5)
+
+    summary = feed_entries(client)[0]["summary"]
+
+    assert summary.startswith("公開後に更新されました。いまの内容は公開時と同じです。")
+    assert "→" not in summary
+
+
+def test_a_lineage_derived_again_after_a_save_keeps_the_saves_change(
+    client, fy2021, seed_text
+):
+    # helper-19: linking a project to last year's saves it again (its lineage,
+    # budgets.lineages), and the feed then told only 「内容が更新されました」
+    from budgets.importing import import_table
+    from budgets.models import ProjectLink
+
+    earlier = seed_text.replace("令和3年度", "令和2年度").encode()
+    assert import_table(earlier, filename="r02.txt", publish=True).ok
+    project = Project.objects.get(fiscal_year=fy2021, no=15)
+    before = project.budgeted
+    project.budgeted = before + 1
+    project.save()
+    last_year = Project.objects.get(fiscal_year__year=2020, no=2)
+    ProjectLink.objects.create(
+        later=project, earlier=last_year, kind=ProjectLink.Kind.CONTINUES
+    )
+    later(Project.objects.get(pk=project.pk), minutes=5)
+
+    entry = next(e for e in feed_entries(client) if e["title"].startswith("訂正"))
+
+    assert f"予算額（千円） {before:,} → {before + 1:,}" in entry["summary"]
+
+
+def test_a_name_is_text_in_the_feeds_html_summary(client, fy2021):
+    # helper-19: Atom's summary is HTML; a name's "<b>" would be read as a tag
+    project = Project.objects.get(fiscal_year=fy2021, no=1)
+    project.name = "<b>融資</b> & 利子補給"
+    project.save()
+    later(project, minutes=5)
+
+    response = client.get("/feeds/updates.atom").content.decode()
+
+    assert (
+        "事業名 融資事業 → &amp;lt;b&amp;gt;融資&amp;lt;/b&amp;gt; &amp;amp; 利子補給"
+        in (response)
     )
 
 
