@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -124,6 +125,43 @@ def test_a_reader_finds_a_project_and_takes_the_list_home_without_javascript(
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith("/projects/2021/26/")
     assert page.get_by_role("link", name="日本語").count() == 1
+    context.close()
+
+
+def test_a_reader_sorts_both_years_by_budget_and_is_told_how_the_file_comes(
+    browser, live_server, two_years, tmp_path
+):
+    context = browser.new_context(accept_downloads=True, locale="ja-JP")
+    page = context.new_page()
+    page.goto(live_server.url + "/projects/")
+    page.get_by_label("並べ替え", exact=True).select_option(label="予算額（降順）")
+    page.get_by_role("button", name="絞り込む").click()
+
+    note = page.locator(".downloads-line").get_by_text("ファイルは年度ごと")
+    assert note.is_visible()
+    assert note.inner_text() == (
+        "ファイルは年度ごと（古い年度から）に、その中をこの並べ替えで並べます。"
+    )
+    listed = [  # (年度, No) of the 50 rows shown: each project's two years in turn
+        (re.search(r"(\d{4})年度", cells[0])[1], cells[1])
+        for cells in (
+            row.split("\t") for row in page.locator("tbody tr").all_inner_texts()
+        )
+    ]
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV（UTF-8）").click()
+    saved = tmp_path / "sorted.csv"
+    download_info.value.save_as(saved)
+    rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))[1:]
+
+    # 2021's 32 projects, then 2022's, each year in the list's order
+    assert [row[0] for row in rows] == ["2021"] * 32 + ["2022"] * 32
+    shown_2021 = [no for year, no in listed if year == "2021"]
+    assert len(shown_2021) == 25 and shown_2021[:2] == ["11", "1"]
+    assert [row[3] for row in rows[: len(shown_2021)]] == shown_2021
+    assert [int(row[11]) for row in rows[:32]] == sorted(
+        (int(row[11]) for row in rows[:32]), reverse=True
+    )
     context.close()
 
 
