@@ -347,6 +347,35 @@ def test_5_history_shows_who_changed_what_and_restores_the_version_before(
     context.close()
 
 
+def test_5_a_category_changed_by_a_clerk_reads_as_the_form_offered_it_in_the_history(
+    browser, live_server, staff, fy2021
+):
+    # helper-16: the history's 変更内容 read "levelup -> new"
+    staff("clerk")
+    context = japanese_context(browser)
+    page = log_in(context, live_server, "clerk")
+    open_project(page, live_server, loan())
+    page.get_by_label("二次経費区分").select_option(label="新規")
+    for part in (
+        "要求額のうちレベルアップ（千円）",
+        "予算額のうちレベルアップ（千円）",
+    ):
+        page.get_by_label(part).fill("")  # a new project has no level-up part
+    save(page)
+    assert "を変更しました" in page.locator(".messagelist").inner_text()
+
+    open_project(page, live_server, loan())
+    follow(page.get_by_role("link", name="履歴"))
+    latest = page.locator("#change-history tbody tr").first.inner_text()
+    changes = [" ".join(line.split()) for line in latest.splitlines()[1:]]
+    assert "二次経費区分: レベルアップ → 新規" in changes
+    assert "予算額のうちレベルアップ（千円）: 2,770,452 → -" in changes
+    assert "levelup" not in latest and "new" not in latest
+    screenshot(page, "admin-5-category")
+    assert loan().category == Project.Category.NEW
+    context.close()
+
+
 # --- 6. Import through the admin -----------------------------------------------
 
 
