@@ -47,8 +47,14 @@ ENTRIES = 50
 # save() stamps created_at and updated_at one after the other: not a correction.
 SAVE_TIME = timedelta(seconds=1)
 # What a correction names, in the project page's order; these with their values.
-CORRECTED_FIELDS = ("name", "section", "theme", "category", "description")
-CORRECTED_FIELDS += AMOUNT_FIELDS
+CORRECTED_FIELDS = (
+    "name",
+    "section",
+    "theme",
+    "category",
+    "description",
+    *AMOUNT_FIELDS,
+)
 VALUES_SHOWN = {"name", "category", *AMOUNT_FIELDS}
 
 
